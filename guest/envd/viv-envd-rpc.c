@@ -1,0 +1,9 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include "viv-guest-modules.h"
+
+void
+viv_envd_rpc_register (VivGuest *guest)
+{
+}
