@@ -614,7 +614,8 @@ viv_display_stop (VivGuest *guest)
   VivDisplay *self = g_object_get_data (G_OBJECT (guest), "viv-display");
   GPid xvnc_pid;
 
-  if (self == NULL || self->stopping || self->config->attach)
+  /* Nothing to stop when attached, or when the start failed before Xvnc. */
+  if (self == NULL || self->stopping || self->config->attach || self->xauthority == NULL)
     return;
 
   self->stopping = TRUE;

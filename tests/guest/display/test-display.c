@@ -216,6 +216,44 @@ test_openbox_supervised_and_stopped (void)
   viv_test_display_guest_stop (dg);
 }
 
+static gboolean
+session_settled (JsonObject *state,
+                 gpointer    data)
+{
+  const char *session_state = json_object_get_string_member (
+    json_object_get_object_member (state, "session"), "state");
+
+  return g_strcmp0 (session_state, "running") == 0 || g_strcmp0 (session_state, "failed") == 0;
+}
+
+static void
+test_xfce_session (void)
+{
+  VivTestDisplayGuest *dg = viv_test_display_guest_start ("xfce", "640x480");
+  g_autoptr (JsonObject) state = viv_test_display_wait (dg, session_settled, NULL);
+  JsonObject *session = json_object_get_object_member (state, "session");
+  g_autofree char *startxfce4 = g_find_program_in_path ("startxfce4");
+
+  g_assert_cmpstr (json_object_get_string_member (session, "name"), ==, "xfce");
+  if (startxfce4 != NULL)
+    g_assert_cmpstr (json_object_get_string_member (session, "state"), ==, "running");
+  else
+    {
+      g_autoptr (GPtrArray) events = NULL;
+
+      /* The display still works; the event says what is missing. */
+      g_assert_cmpstr (json_object_get_string_member (session, "state"), ==, "failed");
+      g_assert_nonnull (strstr (json_object_get_string_member (session, "reason"),
+                                "startxfce4"));
+      g_assert_cmpstr (json_object_get_string_member (state, "state"), ==, "ready");
+      events = read_events_until (dg->guest, "session", "\"failed\"");
+      g_assert_nonnull (strstr (g_ptr_array_index (events, events->len - 1),
+                                "not installed"));
+    }
+
+  viv_test_display_guest_stop (dg);
+}
+
 static void
 test_no_display (void)
 {
@@ -272,6 +310,7 @@ main (int    argc,
   g_test_add_func ("/display/x-needs-cookie", test_x_needs_cookie);
   g_test_add_func ("/display/xvnc-restarted", test_xvnc_restarted);
   g_test_add_func ("/display/openbox-supervised-and-stopped", test_openbox_supervised_and_stopped);
+  g_test_add_func ("/display/xfce-session", test_xfce_session);
   g_test_add_func ("/display/no-display", test_no_display);
   g_test_add_func ("/display/attach-missing-display", test_attach_missing_display);
 

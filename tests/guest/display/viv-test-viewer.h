@@ -28,6 +28,7 @@ typedef struct
   gboolean                 initialized;
   gboolean                 disconnected;
   guint                    updates;     /* framebuffer rects received */
+  guint64                  area;        /* pixels they covered */
   guint64                  ws_bytes;    /* bytes received over the WebSocket */
 } VivTestViewer;
 
@@ -42,7 +43,7 @@ VivTestViewer *viv_test_viewer_open_socket    (const char    *vnc_socket);
 void           viv_test_viewer_close          (VivTestViewer *viewer);
 /* Waits for the RFB handshake; FALSE if the connection ended first. */
 gboolean       viv_test_viewer_wait_ready     (VivTestViewer *viewer);
-/* Asks for the whole screen and waits for the first rect of the answer. Since
+/* Asks for the whole screen and waits for the whole answer. Since
  * the server handles one client's messages in order, anything sent before
  * has been handled when this returns. */
 void           viv_test_viewer_refresh        (VivTestViewer *viewer);
