@@ -106,12 +106,29 @@ test_framebuffer (Fixture       *fixture,
   viv_test_viewer_close (viewer);
 }
 
+static guint
+count_fds (GPid pid)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%d/fd", pid);
+  g_autoptr (GDir) dir = g_dir_open (path, 0, NULL);
+  guint count = 0;
+
+  g_assert_nonnull (dir);
+  while (g_dir_read_name (dir) != NULL)
+    count++;
+  return count;
+}
+
 static void
 test_several_viewers (Fixture       *fixture,
                       gconstpointer  data)
 {
   VivTestViewer *viewers[3];
-  g_autoptr (JsonObject) state = NULL;
+  guint fds_before;
+
+  /* One plain request first, so the harness's HTTP connection is counted. */
+  json_object_unref (viv_test_display_wait (fixture->dg, NULL, NULL));
+  fds_before = count_fds (fixture->dg->guest->pid);
 
   viv_test_display_fill_root (fixture->x, RED);
 
@@ -133,6 +150,9 @@ test_several_viewers (Fixture       *fixture,
 
   viv_test_viewer_close (viewers[0]);
   viv_test_viewer_close (viewers[2]);
+
+  /* Every WebSocket and VNC connection of the guest is gone again. */
+  VIV_TEST_WAIT_FOR (count_fds (fixture->dg->guest->pid) == fds_before, 30000);
 }
 
 static void
