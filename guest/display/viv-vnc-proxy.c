@@ -415,7 +415,8 @@ websocket_cb (SoupServer              *server,
                                  client->cancellable, connect_cb, client);
 }
 
-/* The plain handler runs before the upgrade; a status set here refuses it. */
+/* An early handler runs once the headers are in, before any body is read and
+ * before the upgrade; a status set here refuses the upgrade. */
 static void
 check_cb (SoupServer        *server,
           SoupServerMessage *msg,
@@ -425,6 +426,8 @@ check_cb (SoupServer        *server,
 {
   VivVncProxy *proxy = user_data;
   VivGuestDisplayConfig *config = viv_guest_get_display_config (proxy->guest);
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+  SoupEncoding encoding = soup_message_headers_get_encoding (headers);
 
   /* The token comes in a header only, never in the URL, where it would end up
    * in logs and browser history. */
@@ -435,6 +438,11 @@ check_cb (SoupServer        *server,
     viv_http_reply_error (msg, SOUP_STATUS_METHOD_NOT_ALLOWED,
                           "%s is not allowed on %s", soup_server_message_get_method (msg),
                           VNC_PATH);
+  else if (encoding != SOUP_ENCODING_NONE &&
+           !(encoding == SOUP_ENCODING_CONTENT_LENGTH &&
+             soup_message_headers_get_content_length (headers) == 0))
+    viv_http_reply_error (msg, SOUP_STATUS_BAD_REQUEST,
+                          "A WebSocket upgrade has no request body");
   else if (config->vnc_socket == NULL)
     viv_http_reply_error (msg, SOUP_STATUS_NOT_FOUND,
                           "This guest has no VNC server (start it with --display, or "
@@ -470,7 +478,7 @@ viv_vnc_proxy_register (VivGuest *guest)
   g_signal_connect (guest, "takeover-changed", G_CALLBACK (takeover_changed_cb), proxy);
 
   /* On this path these handlers take precedence over the guest's catch-all. */
-  soup_server_add_handler (server, VNC_PATH, check_cb, proxy, NULL);
+  soup_server_add_early_handler (server, VNC_PATH, check_cb, proxy, NULL);
   soup_server_add_websocket_handler (server, VNC_PATH, NULL, (char *[]) { "binary", NULL },
                                      websocket_cb, proxy, NULL);
 }

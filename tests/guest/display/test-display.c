@@ -9,6 +9,7 @@
 #include <glib/gstdio.h>
 
 #include "viv-test-display.h"
+#include "viv-test-viewer.h"
 
 static gboolean
 pid_alive (gint64 pid)
@@ -122,14 +123,28 @@ test_xvnc_restarted (void)
   g_autoptr (JsonObject) before = viv_test_display_wait (dg, NULL, NULL);
   g_autoptr (JsonObject) after = NULL;
   g_autoptr (GPtrArray) events = NULL;
+  g_autoptr (SoupSession) session = viv_test_unix_session_new (dg->guest->socket_path);
   gint64 old_pid = member_pid (before);
+  VivTestViewer *viewer;
   Display *x;
+
+  viewer = viv_test_viewer_open_websocket (dg->guest, session, NULL, NULL, NULL);
+  g_assert_true (viv_test_viewer_wait_ready (viewer));
 
   g_assert_cmpint (json_object_get_int_member (before, "restarts"), ==, 0);
   g_assert_cmpint (kill ((pid_t) old_pid, SIGKILL), ==, 0);
 
+  /* A viewer of the dead server is disconnected, and can connect again. */
+  VIV_TEST_WAIT_FOR (viewer->disconnected, 30000);
+  viv_test_viewer_close (viewer);
+
   after = viv_test_display_wait (dg, restarted_once, &old_pid);
   g_assert_true (pid_alive (member_pid (after)));
+
+  viewer = viv_test_viewer_open_websocket (dg->guest, session, NULL, NULL, NULL);
+  g_assert_true (viv_test_viewer_wait_ready (viewer));
+  viv_test_viewer_refresh (viewer);
+  viv_test_viewer_close (viewer);
 
   /* The event stream told: restarting (with the reason), then ready. */
   events = read_events_until (dg->guest, "display", "\"restarts\":1");

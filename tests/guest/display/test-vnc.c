@@ -269,6 +269,16 @@ test_token_required (Fixture       *fixture,
     g_assert_cmpuint (status, ==, 400);
     g_assert_nonnull (strstr (g_bytes_get_data (body, NULL), "\"code\":400"));
   }
+
+  /* Refused from the headers, before any body is read. */
+  {
+    g_autoptr (GBytes) request = g_bytes_new_static ("{}", 2);
+    g_autoptr (GBytes) body = NULL;
+
+    body = viv_test_guest_request (fixture->dg->guest, "POST", "/desktop/vnc", NULL,
+                                   "application/json", request, &status, NULL);
+    g_assert_cmpuint (status, ==, 405);
+  }
 }
 
 typedef struct
