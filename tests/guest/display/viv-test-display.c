@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "viv-test-display.h"
@@ -25,6 +27,31 @@ get_display (VivTestGuest *guest)
   return json_object_ref (json_node_get_object (node));
 }
 
+/* The socket file appears at bind (), a moment before listen (): wait until
+ * it takes connections, or the first request can be refused. */
+static void
+wait_until_listening (const char *path)
+{
+  gint64 deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
+  struct sockaddr_un address = { .sun_family = AF_UNIX };
+
+  g_assert_cmpuint (strlen (path), <, sizeof address.sun_path);
+  strcpy (address.sun_path, path);
+
+  for (;;)
+    {
+      int fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+      gboolean connected = connect (fd, (struct sockaddr *) &address, sizeof address) == 0;
+
+      close (fd);
+      if (connected)
+        return;
+      if (g_get_monotonic_time () > deadline)
+        g_error ("The guest does not listen on %s", path);
+      g_usleep (5 * 1000);
+    }
+}
+
 VivTestDisplayGuest *
 viv_test_display_guest_start (const char *session,
                               const char *geometry)
@@ -41,6 +68,7 @@ viv_test_display_guest_start (const char *session,
   dg->guest = viv_test_guest_start (NULL, (const char * const []) {
                                       "--display", dg->display, "--session", session,
                                       "--geometry", geometry, NULL });
+  wait_until_listening (dg->guest->socket_path);
   state = viv_test_display_wait (dg, NULL, NULL);
   dg->xauthority = g_strdup (json_object_get_string_member (state, "xauthority"));
   dg->vnc_socket = g_build_filename (dg->guest->tmpdir, "run", "vnc.sock", NULL);
