@@ -28,12 +28,10 @@ bench_files (void)
   g_autofree char *uri = g_strconcat ("http://localhost", path, NULL);
   VivTestGuest *guest = viv_test_guest_start (NULL, NULL);
   g_autoptr (SoupSession) session = envd_test_session_new (guest);
-  g_autoptr (GInputStream) generated = envd_test_pattern_stream_new (SIZE, 7);
+  g_autoptr (GInputStream) generated = envd_test_pattern_stream_new (SIZE, 7, FALSE);
   g_autoptr (SoupMessage) upload = soup_message_new ("POST", uri);
   g_autoptr (SoupMessage) download = soup_message_new ("GET", uri);
   g_autoptr (GInputStream) response = NULL;
-  g_autofree char *sent = NULL;
-  g_autofree char *received = NULL;
   guint64 size = 0;
   gint64 start, upload_us, download_us, cat_us, generate_us;
   int status;
@@ -42,10 +40,10 @@ bench_files (void)
 
   /* What generating the data costs by itself, to read the upload number. */
   {
-    g_autoptr (GInputStream) alone = envd_test_pattern_stream_new (SIZE, 7);
+    g_autoptr (GInputStream) alone = envd_test_pattern_stream_new (SIZE, 7, FALSE);
 
     start = g_get_monotonic_time ();
-    g_free (envd_test_checksum_stream (alone, &size));
+    g_free (envd_test_checksum_stream (alone, FALSE, &size));
     generate_us = g_get_monotonic_time () - start;
   }
 
@@ -55,11 +53,16 @@ bench_files (void)
   start = g_get_monotonic_time ();
   response = soup_session_send (session, upload, NULL, &error);
   g_assert_no_error (error);
-  g_free (envd_test_checksum_stream (response, &size));
+  g_free (envd_test_checksum_stream (response, FALSE, &size));
   upload_us = g_get_monotonic_time () - start;
   g_assert_cmpuint (soup_message_get_status (upload), ==, 200);
-  sent = envd_test_pattern_stream_get_checksum (generated);
   g_clear_object (&response);
+  {
+    GStatBuf st;
+
+    g_assert_cmpint (g_stat (file, &st), ==, 0);
+    g_assert_cmpuint (st.st_size, ==, SIZE);
+  }
 
   /* Warm the page cache the same way for both readers. */
   {
@@ -81,17 +84,17 @@ bench_files (void)
   start = g_get_monotonic_time ();
   response = soup_session_send (session, download, NULL, &error);
   g_assert_no_error (error);
-  received = envd_test_checksum_stream (response, &size);
+  g_free (envd_test_checksum_stream (response, FALSE, &size));
   download_us = g_get_monotonic_time () - start;
+  /* Content is checked by the tests (/envd-http/large-round-trip); here only the size. */
   g_assert_cmpuint (size, ==, SIZE);
-  g_assert_cmpstr (received, ==, sent);
 
   g_print ("# 256 MiB file, guest over its Unix socket\n");
   g_print ("# cat to /dev/null:   %8.1f MB/s\n", mb_per_s (SIZE, cat_us));
-  g_print ("# GET /files:         %8.1f MB/s (ratio to cat %.2f; the client also hashes)\n",
+  g_print ("# GET /files:         %8.1f MB/s (ratio to cat %.2f)\n",
            mb_per_s (SIZE, download_us), (double) cat_us / download_us);
-  g_print ("# POST /files:        %8.1f MB/s (ratio to cat %.2f; includes fsync, and the client"
-           " generates and hashes at %.1f MB/s)\n",
+  g_print ("# POST /files:        %8.1f MB/s (ratio to cat %.2f; includes the fsync; the client"
+           " generates the data at %.1f MB/s)\n",
            mb_per_s (SIZE, upload_us), (double) cat_us / upload_us, mb_per_s (SIZE, generate_us));
   g_print ("# guest VmHWM: %.1f MiB\n", envd_test_peak_rss (guest->pid) / (1024.0 * 1024.0));
 

@@ -28,14 +28,17 @@ GBytes       *envd_test_request            (SoupSession         *session,
                                             SoupMessageHeaders **response_headers,
                                             ...) G_GNUC_NULL_TERMINATED;
 
-/* A stream of @size deterministic pseudo-random bytes whose SHA-256 is
- * computed as it is read, so gigabytes can be sent without being held. */
+/* A stream of @size deterministic pseudo-random bytes, so gigabytes can be
+ * sent without being held; with @hash its SHA-256 is computed as it is read. */
 GInputStream *envd_test_pattern_stream_new (guint64              size,
-                                            guint32              seed);
+                                            guint32              seed,
+                                            gboolean             hash);
 char         *envd_test_pattern_stream_get_checksum (GInputStream *stream);
 
-/* Reads @stream to its end, returning the SHA-256 and the byte count. */
+/* Reads @stream to its end, returning the byte count and, with @hash, the
+ * SHA-256 (else NULL). */
 char         *envd_test_checksum_stream    (GInputStream        *stream,
+                                            gboolean             hash,
                                             guint64             *size);
 
 /* VmHWM of a process in bytes (peak resident memory). */

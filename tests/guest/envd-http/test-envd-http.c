@@ -940,7 +940,7 @@ test_large_round_trip (Fixture       *fixture,
   g_autofree char *file = scratch (fixture, "large.bin");
   g_autofree char *path = envd_test_files_path (file, NULL);
   g_autofree char *uri = g_strconcat ("http://localhost", path, NULL);
-  g_autoptr (GInputStream) generated = envd_test_pattern_stream_new (size, 42);
+  g_autoptr (GInputStream) generated = envd_test_pattern_stream_new (size, 42, TRUE);
   g_autoptr (SoupMessage) upload = soup_message_new ("POST", uri);
   g_autoptr (SoupMessage) download = soup_message_new ("GET", uri);
   g_autoptr (GInputStream) response = NULL;
@@ -958,7 +958,7 @@ test_large_round_trip (Fixture       *fixture,
   soup_message_set_request_body (upload, "application/octet-stream", generated, size);
   response = soup_session_send (fixture->session, upload, NULL, &error);
   g_assert_no_error (error);
-  g_free (envd_test_checksum_stream (response, &answer_size));
+  g_free (envd_test_checksum_stream (response, FALSE, &answer_size));
   g_assert_cmpuint (soup_message_get_status (upload), ==, 200);
   sent_checksum = envd_test_pattern_stream_get_checksum (generated);
 
@@ -970,7 +970,7 @@ test_large_round_trip (Fixture       *fixture,
   downloaded = soup_session_send (fixture->session, download, NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (soup_message_get_status (download), ==, 200);
-  received_checksum = envd_test_checksum_stream (downloaded, &received);
+  received_checksum = envd_test_checksum_stream (downloaded, TRUE, &received);
   g_assert_cmpuint (received, ==, size);
   g_assert_cmpstr (received_checksum, ==, sent_checksum);
 
