@@ -222,12 +222,16 @@ main (int    argc,
   g_unix_signal_add (SIGINT, quit_cb, loop);
   g_main_loop_run (loop);
 
+  viv_desktop_shutdown (guest);
   viv_display_stop (guest);
   return EXIT_SUCCESS;
 
 fail:
   g_printerr ("vivarium-guest: %s\n", error->message);
   if (guest != NULL)
-    viv_display_stop (guest);
+    {
+      viv_desktop_shutdown (guest);
+      viv_display_stop (guest);
+    }
   return EXIT_FAILURE;
 }

@@ -16,6 +16,8 @@ void     viv_vnc_proxy_register     (VivGuest  *guest);
 
 /* desktop/: screenshots, input, windows, apps, clipboard. */
 void     viv_desktop_register       (VivGuest  *guest);
+/* Stops the X worker thread; called once, before the process exits. */
+void     viv_desktop_shutdown       (VivGuest  *guest);
 
 /* envd/: E2B envd's plain HTTP API, Connect-RPC services and port forwarding. */
 void     viv_envd_http_register     (VivGuest  *guest);

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <unistd.h>
 #include <glib/gstdio.h>
 #include <gio/gunixsocketaddress.h>
 
@@ -301,6 +302,7 @@ viv_guest_listen (VivGuest    *self,
       const char *path = address + strlen ("unix:");
       g_autoptr (GSocket) socket = NULL;
       g_autoptr (GSocketAddress) socket_address = NULL;
+      g_autofree char *temporary = NULL;
 
       if (*path == '\0')
         {
@@ -321,16 +323,21 @@ viv_guest_listen (VivGuest    *self,
       if (socket == NULL)
         return FALSE;
 
-      socket_address = g_unix_socket_address_new (path);
+      /* Bind and listen under a temporary name and rename into place, so that
+       * the socket file appears only once it accepts connections. */
+      temporary = g_strdup_printf ("%s.%d.tmp", path, (int) getpid ());
+      g_unlink (temporary);
+      socket_address = g_unix_socket_address_new (temporary);
       if (!g_socket_bind (socket, socket_address, TRUE, error) ||
           !g_socket_listen (socket, error))
         return FALSE;
 
       /* The token is the real guard, but nobody else needs to connect. */
-      if (g_chmod (path, 0600) != 0)
+      if (g_chmod (temporary, 0600) != 0 || g_rename (temporary, path) != 0)
         {
           g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errno),
-                       "Cannot restrict %s: %s", path, g_strerror (errno));
+                       "Cannot set up %s: %s", path, g_strerror (errno));
+          g_unlink (temporary);
           return FALSE;
         }
 

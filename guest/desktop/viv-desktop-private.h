@@ -60,6 +60,7 @@ typedef gpointer (*VivDesktopJobFunc) (VivX      *x,
 /* viv-desktop-worker.c */
 VivDesktopWorker *viv_desktop_worker_new           (VivGuest             *guest,
                                                     const char           *display_name);
+void              viv_desktop_worker_stop          (VivDesktopWorker     *worker);
 void              viv_desktop_worker_run_async     (VivDesktopWorker     *worker,
                                                     VivDesktopJobFunc     func,
                                                     gpointer              data,

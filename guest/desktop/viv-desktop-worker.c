@@ -25,6 +25,7 @@ struct _VivDesktopWorker
   int           wake_fd;       /* eventfd: a job arrived */
   VivX         *x;             /* worker thread only */
   GThread      *thread;
+  gint          stopping;      /* atomic: viv_desktop_worker_stop() was called */
 };
 
 typedef struct
@@ -474,7 +475,7 @@ worker_thread (gpointer data)
 
   self->x = connect_display (self, NULL);
 
-  for (;;)
+  while (!g_atomic_int_get (&self->stopping))
     {
       struct pollfd fds[2] = {
         { self->wake_fd, POLLIN, 0 },
@@ -528,9 +529,30 @@ viv_desktop_worker_new (VivGuest   *guest,
   previous_io_error_handler = XSetIOErrorHandler (io_error_cb);
   XSetErrorHandler (error_cb);
 
-  /* The worker lives as long as the process. */
+  /* The worker lives until viv_desktop_worker_stop(), just before exit. */
   self->thread = g_thread_new ("viv-desktop-x", worker_thread, self);
   return self;
+}
+
+/**
+ * viv_desktop_worker_stop:
+ *
+ * Ends the worker thread and waits for it, so that the process never exits
+ * while the thread is inside Xlib (exit() would tear Xlib down under it).
+ * Jobs still queued are not run.
+ */
+void
+viv_desktop_worker_stop (VivDesktopWorker *self)
+{
+  guint64 one = 1;
+
+  if (self->thread == NULL)
+    return;
+
+  g_atomic_int_set (&self->stopping, TRUE);
+  if (write (self->wake_fd, &one, sizeof one) < 0)
+    g_warning ("eventfd write: %s", g_strerror (errno));
+  g_thread_join (g_steal_pointer (&self->thread));
 }
 
 void

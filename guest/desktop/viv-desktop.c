@@ -539,6 +539,7 @@ viv_desktop_register (VivGuest *guest)
   desktop->display = g_strdup (config->display);
   if (desktop->display != NULL)
     desktop->worker = viv_desktop_worker_new (guest, desktop->display);
+  g_object_set_data (G_OBJECT (guest), "viv-desktop", desktop);
 
   viv_guest_add_route (guest, "GET", "/desktop/screenshot", 0, screenshot_cb, desktop);
   viv_guest_add_route (guest, "GET", "/desktop/screen", 0, screen_cb, desktop);
@@ -552,4 +553,13 @@ viv_desktop_register (VivGuest *guest)
 
   viv_desktop_input_register (desktop);
   viv_desktop_apps_register (desktop);
+}
+
+void
+viv_desktop_shutdown (VivGuest *guest)
+{
+  VivDesktop *desktop = g_object_get_data (G_OBJECT (guest), "viv-desktop");
+
+  if (desktop != NULL && desktop->worker != NULL)
+    viv_desktop_worker_stop (desktop->worker);
 }
