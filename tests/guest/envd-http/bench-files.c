@@ -26,7 +26,7 @@ bench_files (void)
   g_autofree char *file = g_build_filename (dir, "bench.bin", NULL);
   g_autofree char *path = envd_test_files_path (file, NULL);
   g_autofree char *uri = g_strconcat ("http://localhost", path, NULL);
-  VivTestGuest *guest = viv_test_guest_start (NULL, NULL);
+  VivTestGuest *guest = envd_test_guest_start ();
   g_autoptr (SoupSession) session = envd_test_session_new (guest);
   g_autoptr (GInputStream) generated = envd_test_pattern_stream_new (SIZE, 7, FALSE);
   g_autoptr (SoupMessage) upload = soup_message_new ("POST", uri);

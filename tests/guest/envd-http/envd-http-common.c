@@ -1,7 +1,36 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
 #include "envd-http-common.h"
+
+VivTestGuest *
+envd_test_guest_start (void)
+{
+  VivTestGuest *guest = viv_test_guest_start (NULL, NULL);
+  gint64 deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
+  struct sockaddr_un address = { .sun_family = AF_UNIX };
+
+  /* The socket file appears at bind (), a moment before listen (): wait
+   * until it takes connections, or the first request can be refused. */
+  g_assert_cmpuint (strlen (guest->socket_path), <, sizeof address.sun_path);
+  strcpy (address.sun_path, guest->socket_path);
+  for (;;)
+    {
+      int fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+      gboolean connected = connect (fd, (struct sockaddr *) &address, sizeof address) == 0;
+
+      close (fd);
+      if (connected)
+        return guest;
+      if (g_get_monotonic_time () > deadline)
+        g_error ("The guest does not listen on %s", guest->socket_path);
+      g_usleep (5 * 1000);
+    }
+}
 
 SoupSession *
 envd_test_session_new (VivTestGuest *guest)

@@ -7,6 +7,9 @@ G_BEGIN_DECLS
 
 /* Helpers shared by the envd HTTP tests and benchmark. */
 
+/* A guest without a display, once it accepts connections. */
+VivTestGuest *envd_test_guest_start        (void);
+
 /* A session on the guest's socket that neither asks for nor decodes gzip by
  * itself, so the tests see exactly what the guest sends. */
 SoupSession  *envd_test_session_new        (VivTestGuest        *guest);

@@ -34,7 +34,7 @@ fixture_setup (Fixture       *fixture,
 {
   g_autoptr (GError) error = NULL;
 
-  fixture->guest = viv_test_guest_start (NULL, NULL);
+  fixture->guest = envd_test_guest_start ();
   fixture->session = envd_test_session_new (fixture->guest);
   fixture->dir = g_dir_make_tmp ("viv-envd-http-XXXXXX", &error);
   g_assert_no_error (error);
