@@ -22,6 +22,7 @@
 
 typedef struct
 {
+  guint              ref_count;  /* the main thread's async operations hold one each */
   VivHost           *host;
   GSocketConnection *client;
   GSocketConnection *guest;
@@ -33,9 +34,19 @@ typedef struct
   GCancellable      *cancellable;
 } Proxy;
 
-static void
-proxy_free (Proxy *proxy)
+static Proxy *
+proxy_ref (Proxy *proxy)
 {
+  proxy->ref_count++;
+  return proxy;
+}
+
+static void
+proxy_unref (Proxy *proxy)
+{
+  if (--proxy->ref_count > 0)
+    return;
+
   g_clear_object (&proxy->host);
   g_clear_object (&proxy->client);
   g_clear_object (&proxy->guest);
@@ -46,6 +57,16 @@ proxy_free (Proxy *proxy)
   g_free (proxy);
 }
 
+/* The sockets themselves: a stream with an operation pending refuses to close. */
+static void
+close_both (Proxy *proxy)
+{
+  g_cancellable_cancel (proxy->cancellable);
+  g_socket_close (g_socket_connection_get_socket (proxy->client), NULL);
+  if (proxy->guest != NULL)
+    g_socket_close (g_socket_connection_get_socket (proxy->guest), NULL);
+}
+
 static void
 error_written_cb (GObject      *source,
                   GAsyncResult *result,
@@ -54,8 +75,8 @@ error_written_cb (GObject      *source,
   Proxy *proxy = user_data;
 
   g_output_stream_write_all_finish (G_OUTPUT_STREAM (source), result, NULL, NULL);
-  g_io_stream_close (G_IO_STREAM (proxy->client), NULL, NULL);
-  proxy_free (proxy);
+  close_both (proxy);
+  proxy_unref (proxy);
 }
 
 /* Answers the client ourselves, in the spec's error format, and closes. */
@@ -83,6 +104,9 @@ proxy_fail (Proxy      *proxy,
   message = g_strdup_vprintf (format, args);
   va_end (args);
 
+  /* Stop copying the request body, if that had started. */
+  g_cancellable_cancel (proxy->cancellable);
+
   json_object_set_int_member (object, "code", status);
   json_object_set_string_member (object, "message", message);
   json_node_set_object (node, object);
@@ -105,15 +129,82 @@ proxy_fail (Proxy      *proxy,
                                    G_PRIORITY_DEFAULT, NULL, error_written_cb, proxy);
 }
 
+/* The response is complete (the guest closed after it) or the client is gone:
+ * end both connections. */
 static void
-spliced_cb (GObject      *source,
-            GAsyncResult *result,
-            gpointer      user_data)
+downstream_done_cb (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
 {
   Proxy *proxy = user_data;
 
-  g_io_stream_splice_finish (result, NULL);
-  proxy_free (proxy);
+  g_output_stream_splice_finish (G_OUTPUT_STREAM (source), result, NULL);
+  close_both (proxy);
+  proxy_unref (proxy);
+}
+
+/* The request body (or a WebSocket's client half) is done. A clean end just
+ * waits for the response; a client that went away takes the guest connection
+ * with it, so streams it started (process output) see the disconnect. */
+static void
+upstream_done_cb (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  Proxy *proxy = user_data;
+  g_autoptr (GError) error = NULL;
+
+  if (g_output_stream_splice_finish (G_OUTPUT_STREAM (source), result, &error) < 0 &&
+      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    close_both (proxy);
+
+  proxy_unref (proxy);
+}
+
+static void
+first_bytes_written_cb (GObject      *source,
+                        GAsyncResult *result,
+                        gpointer      user_data)
+{
+  Proxy *proxy = user_data;
+
+  if (!g_output_stream_write_all_finish (G_OUTPUT_STREAM (source), result, NULL, NULL))
+    {
+      close_both (proxy);
+      proxy_unref (proxy);
+      return;
+    }
+
+  g_output_stream_splice_async (g_io_stream_get_output_stream (G_IO_STREAM (proxy->client)),
+                                g_io_stream_get_input_stream (G_IO_STREAM (proxy->guest)),
+                                G_OUTPUT_STREAM_SPLICE_NONE, G_PRIORITY_DEFAULT, NULL,
+                                downstream_done_cb, proxy);
+}
+
+static void
+first_bytes_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  Proxy *proxy = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GBytes) bytes = g_input_stream_read_bytes_finish (G_INPUT_STREAM (source), result,
+                                                               &error);
+
+  if (bytes == NULL || g_bytes_get_size (bytes) == 0)
+    {
+      proxy_fail (proxy, SOUP_STATUS_BAD_GATEWAY,
+                  "The guest of sandbox \"%s\" closed the connection without answering%s%s",
+                  proxy->sandbox->id, error ? ": " : "", error ? error->message : "");
+      return;
+    }
+
+  g_clear_pointer (&proxy->out, g_bytes_unref);
+  proxy->out = g_steal_pointer (&bytes);
+  g_output_stream_write_all_async (g_io_stream_get_output_stream (G_IO_STREAM (proxy->client)),
+                                   g_bytes_get_data (proxy->out, NULL),
+                                   g_bytes_get_size (proxy->out), G_PRIORITY_DEFAULT, NULL,
+                                   first_bytes_written_cb, proxy);
 }
 
 static void
@@ -131,10 +222,17 @@ head_written_cb (GObject      *source,
       return;
     }
 
-  /* Ends when either side closes; both streams are closed then. */
-  g_io_stream_splice_async (G_IO_STREAM (proxy->client), G_IO_STREAM (proxy->guest),
-                            G_IO_STREAM_SPLICE_CLOSE_STREAM1 | G_IO_STREAM_SPLICE_CLOSE_STREAM2,
-                            G_PRIORITY_DEFAULT, NULL, spliced_cb, proxy);
+  /* The request body flows to the guest as it comes... */
+  g_output_stream_splice_async (g_io_stream_get_output_stream (G_IO_STREAM (proxy->guest)),
+                                g_io_stream_get_input_stream (G_IO_STREAM (proxy->client)),
+                                G_OUTPUT_STREAM_SPLICE_NONE, G_PRIORITY_DEFAULT,
+                                proxy->cancellable, upstream_done_cb, proxy_ref (proxy));
+
+  /* ...while we wait for the guest's first bytes ourselves: a guest that dies between
+   * accepting and answering must give the client a 502, not a dropped
+   * connection. */
+  g_input_stream_read_bytes_async (g_io_stream_get_input_stream (G_IO_STREAM (proxy->guest)),
+                                   16384, G_PRIORITY_DEFAULT, NULL, first_bytes_cb, proxy);
 }
 
 static void
@@ -369,17 +467,16 @@ static VivSandbox *
 sandbox_from_signature (VivHost    *self,
                         Head       *head)
 {
-  g_autoptr (GUri) uri = NULL;
   g_autoptr (GHashTable) params = NULL;
   const char *query, *path, *signature, *expiration, *username;
   const char *operation = g_str_equal (head->method, "GET") ? "read" : "write";
+  g_autofree char *given = NULL;
   GHashTableIter iter;
   gpointer value;
 
-  uri = g_uri_parse_relative (NULL, head->target, G_URI_FLAGS_ENCODED_QUERY, NULL);
-  if (uri == NULL || g_strcmp0 (g_uri_get_path (uri), "/files") != 0 ||
-      (query = g_uri_get_query (uri)) == NULL)
+  if (!g_str_has_prefix (head->target, "/files?"))
     return NULL;
+  query = head->target + strlen ("/files?");
 
   params = g_uri_parse_params (query, -1, "&", G_URI_PARAMS_WWW_FORM, NULL);
   if (params == NULL)
@@ -391,6 +488,9 @@ sandbox_from_signature (VivHost    *self,
   username = g_hash_table_lookup (params, "username");
   if (path == NULL || signature == NULL || !g_str_has_prefix (signature, "v1_"))
     return NULL;
+
+  /* The form decoding turned an unescaped '+' of the base64 into a space. */
+  signature = given = g_strdelimit (g_strdup (signature), " ", '+');
 
   g_hash_table_iter_init (&iter, self->sandboxes);
   while (g_hash_table_iter_next (&iter, NULL, &value))
@@ -594,7 +694,7 @@ head_read_cb (GObject      *source,
   if (bytes == NULL || g_bytes_get_size (bytes) == 0)
     {
       /* The client went away before finishing its request. */
-      proxy_free (proxy);
+      proxy_unref (proxy);
       return;
     }
 
@@ -642,6 +742,7 @@ incoming_cb (GSocketService    *service,
   VivHost *self = user_data;
   Proxy *proxy = g_new0 (Proxy, 1);
 
+  proxy->ref_count = 1;
   proxy->host = g_object_ref (self);
   proxy->client = g_object_ref (connection);
   proxy->buffer = g_byte_array_new ();

@@ -238,6 +238,9 @@ child_setup_cb (gpointer user_data)
 
   /* Before bwrap execs: every process of the jail inherits these cgroups. */
   viv_cgroup_join_self (setup->procs_files);
+  /* Out of the host's session and process group: a signal to the host's
+   * group (a terminal's ^C, a supervisor) must not reach sandboxes. */
+  setsid ();
 }
 
 gboolean
