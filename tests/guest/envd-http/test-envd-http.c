@@ -564,7 +564,8 @@ test_upload_user_and_relative (Fixture       *fixture,
   struct passwd *nobody = getpwnam ("nobody");
   g_autofree char *name = g_strdup_printf ("viv-envd-http-%u.txt", g_random_int ());
   g_autofree char *relative_path = envd_test_files_path (name, "root");
-  g_autofree char *in_home = g_build_filename (g_get_home_dir (), name, NULL);
+  /* root's home as the guest sees it: from passwd, not $HOME. */
+  g_autofree char *in_home = g_build_filename (getpwuid (0)->pw_dir, name, NULL);
   g_autofree char *owned = scratch (fixture, "new-dir/owned.txt");
   g_autofree char *owned_dir = scratch (fixture, "new-dir");
   g_autofree char *owned_path = envd_test_files_path (owned, "nobody");
