@@ -12,4 +12,5 @@
 # include "viv-client.h"
 # include "viv-sandbox-list.h"
 # include "viv-files.h"
+# include "viv-processes.h"
 #undef VIVARIUM_INSIDE
