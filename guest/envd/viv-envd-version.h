@@ -9,20 +9,21 @@
  *
  *   gate    feature                          side   status
  *   0.1.0   minimum                          both   done
- *   0.1.4   recursive WatchDir               rpc    (rpc engineer)
+ *   0.1.4   recursive WatchDir               rpc    done
  *   0.1.5   GET /metrics                     http   done
  *   0.2.4   disk_used/disk_total in metrics  http   done
- *   0.3.0   Start `stdin` flag               rpc    (rpc engineer)
+ *   0.3.0   Start `stdin` flag               rpc    done
  *   0.4.0   no default username "user"       both   done (http: `username` optional,
  *                                                   the /init defaultUser applies)
- *   0.5.2   CloseStdin                       rpc    (rpc engineer)
+ *   0.5.2   CloseStdin                       rpc    done
  *   0.5.7   POST /files octet-stream (+gzip) http   done
  *   0.6.2   file metadata                    both   http done: X-Metadata-<k> headers
  *                                                   become user.<k> xattrs and come back
  *                                                   as "metadata" in the upload answer;
- *                                                   rpc must return EntryInfo.metadata
- *   0.6.3   WatchDir includeEntry            rpc    (rpc engineer)
- *   0.6.4   WatchDir allowNetworkMounts      rpc    (rpc engineer)
+ *                                                   EntryInfo.metadata reads them back
+ *   0.6.3   WatchDir includeEntry            rpc    done
+ *   0.6.4   WatchDir allowNetworkMounts      rpc    done
  *
- * 0.5.7 assumes the rpc gates up to 0.5.2 are served, as issue 3 asks. */
-#define VIV_ENVD_VERSION "0.5.7"
+ * Every gate up to 0.6.4 is served (tests/guest/envd-http, tests/guest/envd-rpc).
+ * Upstream envd is at 0.6.13; nothing the SDKs gate above 0.6.4 is claimed. */
+#define VIV_ENVD_VERSION "0.6.4"
