@@ -13,4 +13,5 @@
 # include "viv-sandbox-list.h"
 # include "viv-files.h"
 # include "viv-processes.h"
+# include "viv-display-stream.h"
 #undef VIVARIUM_INSIDE
