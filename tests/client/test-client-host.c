@@ -449,6 +449,51 @@ test_process (Fixture       *fixture,
   g_string_free (output.err, TRUE);
 }
 
+static void
+test_gjs (Fixture       *fixture,
+          gconstpointer  data)
+{
+  g_autoptr (VivSandbox) sandbox = create (fixture->client, "gjs");
+  g_autoptr (VivFiles) files = viv_files_new (sandbox);
+  g_autoptr (GBytes) hello = g_bytes_new_static ("Hello from the sandbox", 22);
+  g_autoptr (GInputStream) source = g_memory_input_stream_new_from_bytes (hello);
+  g_autoptr (GAsyncResult) result = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *script = g_test_build_filename (G_TEST_DIST, "list-and-read.js", NULL);
+  g_autofree char *discovery = g_build_filename (fixture->host->runtime_dir, "vivarium", "host.json", NULL);
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autofree char *expected = NULL;
+  GAsyncResult *slot = NULL;
+  int wait_status = 0;
+  const char *argv[] = { "gjs", script, discovery, viv_sandbox_get_id (sandbox), "/tmp/hello.txt", NULL };
+
+  g_autofree char *gjs = g_find_program_in_path ("gjs");
+
+  if (gjs == NULL)
+    {
+      g_test_skip ("gjs is not installed");
+      return;
+    }
+
+  viv_files_upload_async (files, "/tmp/hello.txt", source, 22, NULL, NULL, NULL, NULL,
+                          viv_test_result_cb, &slot);
+  result = viv_test_wait_result (&slot);
+  g_assert_true (viv_files_upload_finish (files, result, &error));
+  g_assert_no_error (error);
+
+  /* GI_TYPELIB_PATH and LD_LIBRARY_PATH point at the build tree (meson.build). */
+  g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &out, &err,
+                &wait_status, &error);
+  g_assert_no_error (error);
+  g_test_message ("gjs said: %s%s", out, err);
+  g_assert_true (g_spawn_check_wait_status (wait_status, NULL));
+  g_assert_nonnull (strstr (out, "sandboxes: 1\n"));
+  g_assert_nonnull (strstr (out, "state: running\n"));
+  expected = g_strdup ("content: Hello from the sandbox\n");
+  g_assert_nonnull (strstr (out, expected));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -465,6 +510,7 @@ main (int   argc,
   g_test_add ("/client/host/list-model", Fixture, NULL, fixture_setup, test_list_model, fixture_teardown);
   g_test_add ("/client/host/files", Fixture, NULL, fixture_setup, test_files, fixture_teardown);
   g_test_add ("/client/host/process", Fixture, NULL, fixture_setup, test_process, fixture_teardown);
+  g_test_add ("/client/host/gjs", Fixture, NULL, fixture_setup, test_gjs, fixture_teardown);
 
   return g_test_run ();
 }
