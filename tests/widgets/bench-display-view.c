@@ -1,0 +1,334 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Benchmarks of VivDisplayView and VivSandboxTile against gvnc alone, on a
+ * full-screen animation. Prints numbers; never fails on timing. */
+#include "config.h"
+
+#include <sys/resource.h>
+
+#include <gvnc.h>
+
+#include "widgets-test-util.h"
+
+#define MEASURE_S 5
+
+static double
+cpu_seconds (void)
+{
+  struct rusage usage;
+
+  getrusage (RUSAGE_SELF, &usage);
+  return usage.ru_utime.tv_sec + usage.ru_utime.tv_usec / 1e6 +
+         usage.ru_stime.tv_sec + usage.ru_stime.tv_usec / 1e6;
+}
+
+static GPid
+start_animation (VivTestXvnc *sandbox)
+{
+  g_auto (GStrv) envp = g_environ_setenv (g_get_environ (), "DISPLAY", sandbox->display, TRUE);
+  const char *argv[] = { g_getenv ("VIV_ANIMATE"), NULL };
+
+  g_assert_nonnull (argv[0]);
+  return viv_test_spawn (argv, (const char * const *) envp, NULL);
+}
+
+/* gvnc with no GTK: the same pixel format and encodings as the view, the
+ * next request sent as soon as the main loop is idle after an update. */
+typedef struct
+{
+  VncConnection      *connection;
+  VncBaseFramebuffer *framebuffer;
+  guint8             *pixels;
+  int                 width;
+  int                 height;
+  guint               idle;
+  guint64             frames;
+  guint64             decoded;
+  gboolean            initialized;
+} Baseline;
+
+static const VncPixelFormat local_format = {
+  .bits_per_pixel = 32, .depth = 24, .byte_order = G_BYTE_ORDER, .true_color_flag = 1,
+  .red_max = 255, .green_max = 255, .blue_max = 255,
+  .red_shift = 16, .green_shift = 8, .blue_shift = 0,
+};
+
+static void
+baseline_framebuffer (Baseline *baseline)
+{
+  int width = vnc_connection_get_width (baseline->connection);
+  int height = vnc_connection_get_height (baseline->connection);
+
+  if (baseline->framebuffer != NULL && width == baseline->width && height == baseline->height)
+    return;
+  g_clear_object (&baseline->framebuffer);
+  g_free (baseline->pixels);
+  baseline->width = width;
+  baseline->height = height;
+  baseline->pixels = g_malloc0 ((gsize) width * height * 4);
+  baseline->framebuffer = vnc_base_framebuffer_new (baseline->pixels, width, height, width * 4,
+                                                    &local_format,
+                                                    vnc_connection_get_pixel_format (baseline->connection));
+  vnc_connection_set_framebuffer (baseline->connection, VNC_FRAMEBUFFER (baseline->framebuffer));
+}
+
+static void
+baseline_initialized_cb (VncConnection *connection,
+                         Baseline      *baseline)
+{
+  gint32 encodings[] = {
+    VNC_CONNECTION_ENCODING_TIGHT, VNC_CONNECTION_ENCODING_ZRLE, VNC_CONNECTION_ENCODING_HEXTILE,
+    VNC_CONNECTION_ENCODING_COPY_RECT, VNC_CONNECTION_ENCODING_RAW,
+    VNC_CONNECTION_ENCODING_EXTENDED_DESKTOP_RESIZE, VNC_CONNECTION_ENCODING_DESKTOP_RESIZE,
+    VNC_CONNECTION_ENCODING_LAST_RECT, VNC_CONNECTION_ENCODING_DESKTOP_NAME,
+    VNC_CONNECTION_ENCODING_POINTER_CHANGE,
+  };
+
+  vnc_connection_set_pixel_format (connection, &local_format);
+  baseline_framebuffer (baseline);
+  vnc_connection_set_encodings (connection, G_N_ELEMENTS (encodings), encodings);
+  vnc_connection_framebuffer_update_request (connection, FALSE, 0, 0, baseline->width, baseline->height);
+  baseline->initialized = TRUE;
+}
+
+static void
+baseline_resize_cb (VncConnection *connection,
+                    int            width,
+                    int            height,
+                    Baseline      *baseline)
+{
+  baseline_framebuffer (baseline);
+  vnc_connection_framebuffer_update_request (connection, FALSE, 0, 0, width, height);
+}
+
+static gboolean
+baseline_request_cb (gpointer data)
+{
+  Baseline *baseline = data;
+
+  baseline->idle = 0;
+  baseline->frames++;
+  vnc_connection_framebuffer_update_request (baseline->connection, TRUE, 0, 0,
+                                             baseline->width, baseline->height);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+baseline_update_cb (VncConnection *connection,
+                    int            x,
+                    int            y,
+                    int            width,
+                    int            height,
+                    Baseline      *baseline)
+{
+  baseline->decoded += (guint64) width * height;
+  if (baseline->idle == 0)
+    baseline->idle = g_idle_add_full (G_PRIORITY_DEFAULT_IDLE, baseline_request_cb, baseline, NULL);
+}
+
+G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+static void
+baseline_auth_cb (VncConnection *connection,
+                  GValueArray   *types,
+                  Baseline      *baseline)
+{
+  vnc_connection_set_auth_type (connection, VNC_CONNECTION_AUTH_NONE);
+}
+G_GNUC_END_IGNORE_DEPRECATIONS
+
+static gboolean
+baseline_ready (gpointer data)
+{
+  return ((Baseline *) data)->initialized;
+}
+
+typedef struct
+{
+  double fps;
+  double cpu_per_frame_ms;
+  double cpu_per_mpixel_ms;
+  double latency_ms;
+} Result;
+
+static Result
+measure_baseline (VivTestXvnc *sandbox)
+{
+  Baseline baseline = { 0 };
+  guint64 frames, decoded;
+  double cpu;
+  Result result = { 0 };
+
+  baseline.connection = vnc_connection_new ();
+  vnc_connection_set_shared (baseline.connection, TRUE);
+  g_signal_connect (baseline.connection, "vnc-initialized", G_CALLBACK (baseline_initialized_cb), &baseline);
+  g_signal_connect (baseline.connection, "vnc-desktop-resize", G_CALLBACK (baseline_resize_cb), &baseline);
+  g_signal_connect (baseline.connection, "vnc-framebuffer-update", G_CALLBACK (baseline_update_cb), &baseline);
+  g_signal_connect (baseline.connection, "vnc-auth-choose-type", G_CALLBACK (baseline_auth_cb), &baseline);
+  vnc_connection_open_fd (baseline.connection, widgets_connect_unix (sandbox->vnc_socket));
+  widgets_wait (baseline_ready, &baseline, 30, "gvnc to connect");
+  widgets_iterate_for (1000);
+
+  frames = baseline.frames;
+  decoded = baseline.decoded;
+  cpu = cpu_seconds ();
+  widgets_iterate_for (MEASURE_S * 1000);
+  cpu = cpu_seconds () - cpu;
+  frames = baseline.frames - frames;
+  decoded = baseline.decoded - decoded;
+
+  result.fps = (double) frames / MEASURE_S;
+  result.cpu_per_frame_ms = frames > 0 ? cpu * 1000 / frames : 0;
+  result.cpu_per_mpixel_ms = decoded > 0 ? cpu * 1000 / (decoded / 1e6) : 0;
+
+  g_signal_handlers_disconnect_by_data (baseline.connection, &baseline);
+  g_clear_handle_id (&baseline.idle, g_source_remove);
+  vnc_connection_shutdown (baseline.connection);
+  widgets_iterate_for (200);
+  g_object_unref (baseline.connection);
+  g_clear_object (&baseline.framebuffer);
+  g_free (baseline.pixels);
+  return result;
+}
+
+static gboolean
+view_connected (gpointer data)
+{
+  return viv_display_view_get_state (data) == VIV_DISPLAY_STATE_CONNECTED;
+}
+
+static Result
+measure_view (VivTestXvnc *sandbox,
+              int          width,
+              int          height)
+{
+  VivDisplayView *view = VIV_DISPLAY_VIEW (viv_display_view_new ());
+  GtkWidget *window = widgets_window_new (GTK_WIDGET (view), width, height);
+  double fps_sum = 0, latency_sum = 0, cpu;
+  gint64 pixels_sum = 0;
+  Result result = { 0 };
+
+  viv_display_view_open_fd (view, widgets_connect_unix (sandbox->vnc_socket));
+  widgets_wait (view_connected, view, 30, "the view to connect");
+  widgets_iterate_for (2000);
+  g_test_message ("GSK renderer: %s",
+                  G_OBJECT_TYPE_NAME (gtk_native_get_renderer (GTK_NATIVE (window))));
+
+  cpu = cpu_seconds ();
+  for (int i = 0; i < MEASURE_S; i++)
+    {
+      widgets_iterate_for (1000);
+      fps_sum += viv_display_view_get_fps (view);
+      latency_sum += viv_display_view_get_latency (view);
+      pixels_sum += viv_display_view_get_pixels_per_second (view);
+    }
+  cpu = cpu_seconds () - cpu;
+
+  result.fps = fps_sum / MEASURE_S;
+  result.cpu_per_frame_ms = fps_sum > 0 ? cpu * 1000 / fps_sum : 0;
+  result.cpu_per_mpixel_ms = pixels_sum > 0 ? cpu * 1000 / (pixels_sum / 1e6) : 0;
+  result.latency_ms = latency_sum / MEASURE_S;
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  widgets_iterate_for (200);
+  return result;
+}
+
+static void
+bench_view (gconstpointer data)
+{
+  const int *size = data;
+  VivTestXvnc *sandbox = viv_test_xvnc_start (size[0], size[1]);
+  GPid animation = start_animation (sandbox);
+  Result baseline, view;
+
+  widgets_iterate_for (1000);
+  baseline = measure_baseline (sandbox);
+  view = measure_view (sandbox, size[0], size[1]);
+
+  g_test_message ("%dx%d gvnc alone: %.1f fps, %.2f ms CPU/frame, %.2f ms CPU/Mpixel",
+                  size[0], size[1], baseline.fps, baseline.cpu_per_frame_ms, baseline.cpu_per_mpixel_ms);
+  g_test_message ("%dx%d VivDisplayView: %.1f fps shown, %.2f ms CPU/frame, %.2f ms CPU/Mpixel, "
+                  "update-to-present latency %.1f ms",
+                  size[0], size[1], view.fps, view.cpu_per_frame_ms, view.cpu_per_mpixel_ms,
+                  view.latency_ms);
+  g_test_message ("%dx%d overhead ratio (view/gvnc): %.2fx CPU per frame, %.2fx CPU per decoded pixel",
+                  size[0], size[1],
+                  baseline.cpu_per_frame_ms > 0 ? view.cpu_per_frame_ms / baseline.cpu_per_frame_ms : 0,
+                  baseline.cpu_per_mpixel_ms > 0 ? view.cpu_per_mpixel_ms / baseline.cpu_per_mpixel_ms : 0);
+
+  viv_test_kill (animation);
+  viv_test_xvnc_stop (sandbox);
+}
+
+typedef struct
+{
+  VivSandboxTile *tiles[16];
+} Tiles;
+
+static gboolean
+tiles_connected (gpointer data)
+{
+  Tiles *tiles = data;
+
+  for (int i = 0; i < 16; i++)
+    if (viv_sandbox_tile_get_state (tiles->tiles[i]) != VIV_DISPLAY_STATE_CONNECTED)
+      return FALSE;
+  return TRUE;
+}
+
+static void
+bench_tiles (void)
+{
+  VivTestXvnc *sandbox = viv_test_xvnc_start (1280, 800);
+  GPid animation = start_animation (sandbox);
+  GtkWidget *grid = gtk_grid_new ();
+  GtkWidget *window;
+  Tiles tiles;
+  double cpu, idle_cpu;
+
+  for (int i = 0; i < 16; i++)
+    {
+      tiles.tiles[i] = VIV_SANDBOX_TILE (viv_sandbox_tile_new ());
+      gtk_widget_set_size_request (GTK_WIDGET (tiles.tiles[i]), 240, 150);
+      gtk_grid_attach (GTK_GRID (grid), GTK_WIDGET (tiles.tiles[i]), i % 4, i / 4, 1, 1);
+    }
+  window = widgets_window_new (grid, 960, 600);
+
+  /* What the process costs with the window but no connection. */
+  widgets_iterate_for (1000);
+  idle_cpu = cpu_seconds ();
+  widgets_iterate_for (5000);
+  idle_cpu = (cpu_seconds () - idle_cpu) / 5;
+
+  for (int i = 0; i < 16; i++)
+    viv_sandbox_tile_open_fd (tiles.tiles[i], widgets_connect_unix (sandbox->vnc_socket));
+  widgets_wait (tiles_connected, &tiles, 60, "16 tiles to connect");
+  widgets_iterate_for (3000);
+
+  cpu = cpu_seconds ();
+  widgets_iterate_for (2 * MEASURE_S * 1000);
+  cpu = (cpu_seconds () - cpu) / (2 * MEASURE_S);
+
+  g_test_message ("16 VivSandboxTiles at 1 fps on a 1280x800 animation: %.1f%% of one core "
+                  "(idle window: %.1f%%; target < 25%%)", cpu * 100, idle_cpu * 100);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  widgets_iterate_for (200);
+  viv_test_kill (animation);
+  viv_test_xvnc_stop (sandbox);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  static const int size_800[] = { 1280, 800 };
+  static const int size_1080[] = { 1920, 1080 };
+
+  widgets_test_init (&argc, &argv, 1920, 1080);
+
+  g_test_add_data_func ("/bench/widgets/view-1280x800", size_800, bench_view);
+  g_test_add_data_func ("/bench/widgets/view-1920x1080", size_1080, bench_view);
+  g_test_add_func ("/bench/widgets/tiles-16", bench_tiles);
+
+  return g_test_run ();
+}
