@@ -47,6 +47,12 @@ new_session (GSocketConnectable *connectable)
                        /* E2B's SDK waits 60 s for a request (spec §3 requestTimeoutMs);
                         * idle streams (events, process output) are read without it. */
                        "idle-timeout", 60,
+                       /* libsoup's defaults (2 per host, 10 in all) would queue every
+                        * request behind two long-lived streams (desktop events, process
+                        * output, directory watches), and every sandbox of an account
+                        * shares one host (the sandbox URL). */
+                       "max-conns-per-host", 64,
+                       "max-conns", 128,
                        NULL);
 }
 

@@ -6,7 +6,123 @@
 
 #include "viv-error-private.h"
 
-G_DEFINE_QUARK (viv-error-quark, viv_error)
+/* VIV_ERROR is an extended error domain: a VIV_ERROR_LOCKED (or CONFLICT)
+ * error from a guest carries who holds the desktop and since when, so that
+ * a caller can say "Ada took over 2 minutes ago" without another request. */
+typedef struct
+{
+  char      *holder;
+  GDateTime *since;
+} VivErrorPrivate;
+
+static void
+viv_error_private_init (GError *error)
+{
+}
+
+static VivErrorPrivate *
+viv_error_get_private (const GError *error)
+{
+  /* The private data sits before the GError, aligned as GLib aligns it
+   * (G_DEFINE_EXTENDED_ERROR does the same). */
+  const gsize alignment = 2 * sizeof (gsize);
+  const gsize size = (sizeof (VivErrorPrivate) + (alignment - 1)) & -alignment;
+
+  return (VivErrorPrivate *) (((guint8 *) error) - size);
+}
+
+static void
+viv_error_private_copy (const GError *src_error,
+                        GError       *dest_error)
+{
+  const VivErrorPrivate *src = viv_error_get_private (src_error);
+  VivErrorPrivate *dest = viv_error_get_private (dest_error);
+
+  dest->holder = g_strdup (src->holder);
+  dest->since = src->since ? g_date_time_ref (src->since) : NULL;
+}
+
+static void
+viv_error_private_clear (GError *error)
+{
+  VivErrorPrivate *priv = viv_error_get_private (error);
+
+  g_clear_pointer (&priv->holder, g_free);
+  g_clear_pointer (&priv->since, g_date_time_unref);
+}
+
+GQuark
+viv_error_quark (void)
+{
+  static GQuark quark;
+  static gsize initialized = 0;
+
+  if (g_once_init_enter (&initialized))
+    {
+      quark = g_error_domain_register_static ("viv-error-quark", sizeof (VivErrorPrivate),
+                                              viv_error_private_init,
+                                              viv_error_private_copy,
+                                              viv_error_private_clear);
+      g_once_init_leave (&initialized, 1);
+    }
+
+  return quark;
+}
+
+/**
+ * viv_error_get_holder:
+ * @error: an error
+ *
+ * For a %VIV_ERROR_LOCKED error (an input call refused during a takeover)
+ * or the %VIV_ERROR_CONFLICT of a refused takeover: who holds the desktop.
+ *
+ * Returns: (nullable): the holder's name, or %NULL when @error says nothing
+ *   about a takeover
+ */
+const char *
+viv_error_get_holder (const GError *error)
+{
+  g_return_val_if_fail (error != NULL, NULL);
+
+  if (error->domain != VIV_ERROR)
+    return NULL;
+  return viv_error_get_private (error)->holder;
+}
+
+/**
+ * viv_error_get_since:
+ * @error: an error
+ *
+ * Like [func@Viv.error_get_holder]: since when the desktop is held.
+ *
+ * Returns: (nullable) (transfer none): when the takeover started
+ */
+GDateTime *
+viv_error_get_since (const GError *error)
+{
+  g_return_val_if_fail (error != NULL, NULL);
+
+  if (error->domain != VIV_ERROR)
+    return NULL;
+  return viv_error_get_private (error)->since;
+}
+
+/* Takes the takeover members of a guest's error body ({"held","holder","since"}). */
+static void
+take_lock_details (GError     *error,
+                   JsonObject *object)
+{
+  VivErrorPrivate *priv = viv_error_get_private (error);
+  JsonNode *holder = json_object_get_member (object, "holder");
+  JsonNode *since = json_object_get_member (object, "since");
+
+  if (holder != NULL && JSON_NODE_HOLDS_VALUE (holder) &&
+      json_node_get_value_type (holder) == G_TYPE_STRING)
+    priv->holder = g_strdup (json_node_get_string (holder));
+  if (since != NULL && JSON_NODE_HOLDS_VALUE (since) &&
+      json_node_get_value_type (since) == G_TYPE_STRING)
+    priv->since = g_date_time_new_from_iso8601 (json_node_get_string (since), NULL);
+}
 
 static VivError
 code_for_status (guint status)
@@ -31,13 +147,11 @@ code_for_status (guint status)
     }
 }
 
-/* The message of a JSON error body ({"code","message"}), or NULL. */
-static char *
-json_error_message (GBytes *body)
+/* The JSON error body ({"code","message",...}) as an object, or NULL. */
+static JsonObject *
+json_error_object (GBytes *body)
 {
   g_autoptr (JsonParser) parser = json_parser_new ();
-  JsonObject *object;
-  JsonNode *member;
   gsize size = 0;
   const char *data;
 
@@ -51,13 +165,23 @@ json_error_message (GBytes *body)
   if (!JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
     return NULL;
 
-  object = json_node_get_object (json_parser_get_root (parser));
+  return json_object_ref (json_node_get_object (json_parser_get_root (parser)));
+}
+
+static const char *
+json_error_message (JsonObject *object)
+{
+  JsonNode *member;
+
+  if (object == NULL)
+    return NULL;
+
   member = json_object_get_member (object, "message");
   if (member == NULL || !JSON_NODE_HOLDS_VALUE (member) ||
       json_node_get_value_type (member) != G_TYPE_STRING)
     return NULL;
 
-  return g_strdup (json_node_get_string (member));
+  return json_node_get_string (member);
 }
 
 GError *
@@ -65,20 +189,26 @@ _viv_error_from_http (guint       status,
                       const char *content_type,
                       GBytes     *body)
 {
-  g_autofree char *message = json_error_message (body);
+  g_autoptr (JsonObject) object = json_error_object (body);
+  const char *message = json_error_message (object);
   const char *phrase = soup_status_get_phrase (status);
   VivError code = code_for_status (status);
+  GError *error;
 
   if (message != NULL && *message != '\0')
-    return g_error_new (VIV_ERROR, code, "%s", message);
+    error = g_error_new (VIV_ERROR, code, "%s", message);
+  else if (content_type != NULL && g_str_has_prefix (content_type, "text/html"))
+    error = g_error_new (VIV_ERROR, code,
+                         "The server answered HTTP %u %s with an HTML page instead of an API response",
+                         status, phrase ? phrase : "");
+  else
+    error = g_error_new (VIV_ERROR, code, "The server answered HTTP %u %s",
+                         status, phrase ? phrase : "");
 
-  if (content_type != NULL && g_str_has_prefix (content_type, "text/html"))
-    return g_error_new (VIV_ERROR, code,
-                        "The server answered HTTP %u %s with an HTML page instead of an API response",
-                        status, phrase ? phrase : "");
+  if (object != NULL && (code == VIV_ERROR_LOCKED || code == VIV_ERROR_CONFLICT))
+    take_lock_details (error, object);
 
-  return g_error_new (VIV_ERROR, code, "The server answered HTTP %u %s",
-                      status, phrase ? phrase : "");
+  return error;
 }
 
 static const struct {

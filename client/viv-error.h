@@ -56,6 +56,8 @@ typedef enum
   VIV_ERROR_PROTOCOL,
 } VivError;
 
-GQuark viv_error_quark (void);
+GQuark      viv_error_quark      (void);
+const char *viv_error_get_holder (const GError *error);
+GDateTime  *viv_error_get_since  (const GError *error);
 
 G_END_DECLS

@@ -14,4 +14,5 @@
 # include "viv-files.h"
 # include "viv-processes.h"
 # include "viv-display-stream.h"
+# include "viv-desktop.h"
 #undef VIVARIUM_INSIDE
