@@ -135,7 +135,6 @@ list_cb (GObject      *object,
                                               *joined ? " " : "", joined));
     }
 
-  g_ptr_array_add (pids, NULL);
   g_task_return_pointer (task, g_steal_pointer (&pids), (GDestroyNotify) g_ptr_array_unref);
 }
 
@@ -169,8 +168,8 @@ viv_processes_list_async (VivProcesses        *self,
  * @result: the result
  * @error: return location for an error
  *
- * Returns: (transfer full) (array zero-terminated=1) (nullable): one line per
- *   process, "PID command args…"
+ * Returns: (transfer container) (element-type utf8): one line per process,
+ *   "PID command args…"
  */
 GPtrArray *
 viv_processes_list_finish (VivProcesses  *self,
