@@ -144,6 +144,7 @@ baseline_ready (gpointer data)
 typedef struct
 {
   double fps;
+  double full_frames;
   double cpu_per_frame_ms;
   double cpu_per_mpixel_ms;
   double latency_ms;
@@ -175,8 +176,10 @@ measure_baseline (VivTestXvnc *sandbox)
   frames = baseline.frames - frames;
   decoded = baseline.decoded - decoded;
 
-  result.fps = (double) frames / MEASURE_S;
-  result.cpu_per_frame_ms = frames > 0 ? cpu * 1000 / frames : 0;
+  /* gvnc has no end-of-update signal and the animation repaints every
+   * pixel, so frames are counted as full-screen areas decoded. */
+  result.fps = decoded / ((double) baseline.width * baseline.height) / MEASURE_S;
+  result.cpu_per_frame_ms = decoded > 0 ? cpu * 1000 / (decoded / ((double) baseline.width * baseline.height)) : 0;
   result.cpu_per_mpixel_ms = decoded > 0 ? cpu * 1000 / (decoded / 1e6) : 0;
 
   g_signal_handlers_disconnect_by_data (baseline.connection, &baseline);
@@ -223,7 +226,9 @@ measure_view (VivTestXvnc *sandbox,
   cpu = cpu_seconds () - cpu;
 
   result.fps = fps_sum / MEASURE_S;
-  result.cpu_per_frame_ms = fps_sum > 0 ? cpu * 1000 / fps_sum : 0;
+  /* Frames shown; each shows at least one full repaint of the animation. */
+  result.full_frames = pixels_sum / ((double) width * height) / MEASURE_S;
+  result.cpu_per_frame_ms = pixels_sum > 0 ? cpu * 1000 / (pixels_sum / ((double) width * height)) : 0;
   result.cpu_per_mpixel_ms = pixels_sum > 0 ? cpu * 1000 / (pixels_sum / 1e6) : 0;
   result.latency_ms = latency_sum / MEASURE_S;
 
@@ -239,21 +244,21 @@ bench_view (gconstpointer data)
   VivTestXvnc *sandbox = viv_test_xvnc_start (size[0], size[1]);
   GPid animation = start_animation (sandbox);
   Result baseline, view;
+  const char *renderer = g_getenv ("GSK_RENDERER") ? g_getenv ("GSK_RENDERER") : "default renderer";
 
   widgets_iterate_for (1000);
   baseline = measure_baseline (sandbox);
   view = measure_view (sandbox, size[0], size[1]);
 
-  g_test_message ("%dx%d gvnc alone: %.1f fps, %.2f ms CPU/frame, %.2f ms CPU/Mpixel",
+  g_test_message ("%dx%d gvnc alone: %.1f full frames/s decoded, %.2f ms CPU/frame, %.2f ms CPU/Mpixel",
                   size[0], size[1], baseline.fps, baseline.cpu_per_frame_ms, baseline.cpu_per_mpixel_ms);
-  g_test_message ("%dx%d VivDisplayView: %.1f fps shown, %.2f ms CPU/frame, %.2f ms CPU/Mpixel, "
-                  "update-to-present latency %.1f ms",
-                  size[0], size[1], view.fps, view.cpu_per_frame_ms, view.cpu_per_mpixel_ms,
-                  view.latency_ms);
-  g_test_message ("%dx%d overhead ratio (view/gvnc): %.2fx CPU per frame, %.2fx CPU per decoded pixel",
+  g_test_message ("%dx%d VivDisplayView (%s): %.1f fps shown, %.1f full frames/s decoded, "
+                  "%.2f ms CPU/frame, %.2f ms CPU/Mpixel, update-to-present latency %.1f ms",
+                  size[0], size[1], renderer, view.fps, view.full_frames, view.cpu_per_frame_ms,
+                  view.cpu_per_mpixel_ms, view.latency_ms);
+  g_test_message ("%dx%d overhead ratio (view/gvnc alone): %.2fx CPU per frame",
                   size[0], size[1],
-                  baseline.cpu_per_frame_ms > 0 ? view.cpu_per_frame_ms / baseline.cpu_per_frame_ms : 0,
-                  baseline.cpu_per_mpixel_ms > 0 ? view.cpu_per_mpixel_ms / baseline.cpu_per_mpixel_ms : 0);
+                  baseline.cpu_per_frame_ms > 0 ? view.cpu_per_frame_ms / baseline.cpu_per_frame_ms : 0);
 
   viv_test_kill (animation);
   viv_test_xvnc_stop (sandbox);
@@ -262,17 +267,28 @@ bench_view (gconstpointer data)
 typedef struct
 {
   VivSandboxTile *tiles[16];
+  VivSandboxTile *current;
 } Tiles;
+
+static gboolean
+tile_connected (gpointer data)
+{
+  Tiles *tiles = data;
+
+  return viv_sandbox_tile_get_state (tiles->current) == VIV_DISPLAY_STATE_CONNECTED;
+}
 
 static gboolean
 tiles_connected (gpointer data)
 {
   Tiles *tiles = data;
 
+  int connected = 0;
+
   for (int i = 0; i < 16; i++)
-    if (viv_sandbox_tile_get_state (tiles->tiles[i]) != VIV_DISPLAY_STATE_CONNECTED)
-      return FALSE;
-  return TRUE;
+    if (viv_sandbox_tile_get_state (tiles->tiles[i]) == VIV_DISPLAY_STATE_CONNECTED)
+      connected++;
+  return connected == 16;
 }
 
 static void
@@ -299,9 +315,17 @@ bench_tiles (void)
   widgets_iterate_for (5000);
   idle_cpu = (cpu_seconds () - idle_cpu) / 5;
 
+  /* One after the other: Xvnc blacklists a peer address with more than five
+   * connections still in the handshake (BlacklistThreshold), and all of
+   * ours come from the same Unix socket. In the app each tile has its own
+   * sandbox. */
   for (int i = 0; i < 16; i++)
-    viv_sandbox_tile_open_fd (tiles.tiles[i], widgets_connect_unix (sandbox->vnc_socket));
-  widgets_wait (tiles_connected, &tiles, 60, "16 tiles to connect");
+    {
+      tiles.current = tiles.tiles[i];
+      viv_sandbox_tile_open_fd (tiles.tiles[i], widgets_connect_unix (sandbox->vnc_socket));
+      widgets_wait (tile_connected, &tiles, 30, "a tile to connect");
+    }
+  g_assert_true (tiles_connected (&tiles));
   widgets_iterate_for (3000);
 
   cpu = cpu_seconds ();
