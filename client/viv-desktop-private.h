@@ -8,7 +8,7 @@
 G_BEGIN_DECLS
 
 /* A window of the guest's GET /desktop/windows answer. */
-VivWindow *_viv_window_new_from_json       (JsonObject    *object,
+VivDesktopWindow *_viv_desktop_window_new_from_json       (JsonObject    *object,
                                             GError       **error);
 
 /* Takes a takeover state (an answer, an event or a 423 body); notifies the

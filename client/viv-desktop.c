@@ -1386,7 +1386,7 @@ viv_desktop_list_windows_async (VivDesktop          *self,
  * @result: the result
  * @error: return location for an error
  *
- * Returns: (transfer container) (element-type VivWindow): the windows
+ * Returns: (transfer container) (element-type VivDesktopWindow): the windows
  */
 GPtrArray *
 viv_desktop_list_windows_finish (VivDesktop    *self,
@@ -1395,7 +1395,7 @@ viv_desktop_list_windows_finish (VivDesktop    *self,
 {
   g_autoptr (GBytes) body = request_finish (self, result, viv_desktop_list_windows_async, error);
   g_autoptr (JsonArray) array = NULL;
-  g_autoptr (GPtrArray) windows = g_ptr_array_new_with_free_func ((GDestroyNotify) viv_window_unref);
+  g_autoptr (GPtrArray) windows = g_ptr_array_new_with_free_func ((GDestroyNotify) viv_desktop_window_unref);
 
   if (body == NULL || !(array = _viv_json_parse_array (body, error)))
     return NULL;
@@ -1403,7 +1403,7 @@ viv_desktop_list_windows_finish (VivDesktop    *self,
   for (guint i = 0; i < json_array_get_length (array); i++)
     {
       JsonNode *element = json_array_get_element (array, i);
-      VivWindow *window;
+      VivDesktopWindow *window;
 
       if (!JSON_NODE_HOLDS_OBJECT (element))
         {
@@ -1411,7 +1411,7 @@ viv_desktop_list_windows_finish (VivDesktop    *self,
                        "Window %u of the listing is not a JSON object", i);
           return NULL;
         }
-      if (!(window = _viv_window_new_from_json (json_node_get_object (element), error)))
+      if (!(window = _viv_desktop_window_new_from_json (json_node_get_object (element), error)))
         return NULL;
       g_ptr_array_add (windows, window);
     }
@@ -1447,7 +1447,7 @@ viv_desktop_get_focused_window_async (VivDesktop          *self,
  *
  * Returns: (transfer full): the focused window
  */
-VivWindow *
+VivDesktopWindow *
 viv_desktop_get_focused_window_finish (VivDesktop    *self,
                                        GAsyncResult  *result,
                                        GError       **error)
@@ -1457,7 +1457,7 @@ viv_desktop_get_focused_window_finish (VivDesktop    *self,
 
   if (object == NULL)
     return NULL;
-  return _viv_window_new_from_json (object, error);
+  return _viv_desktop_window_new_from_json (object, error);
 }
 
 static void

@@ -57,29 +57,29 @@ typedef enum
 } VivScrollDirection;
 
 /**
- * VivWindow:
+ * VivDesktopWindow:
  *
  * A top-level window of a sandbox's desktop, as listed at one moment.
  */
-typedef struct _VivWindow VivWindow;
+typedef struct _VivDesktopWindow VivDesktopWindow;
 
-#define VIV_TYPE_WINDOW (viv_window_get_type ())
-GType       viv_window_get_type      (void) G_GNUC_CONST;
-VivWindow  *viv_window_ref           (VivWindow *self);
-void        viv_window_unref         (VivWindow *self);
-guint64     viv_window_get_id        (VivWindow *self);
-const char *viv_window_get_title     (VivWindow *self);
-const char *viv_window_get_class     (VivWindow *self);
-const char *viv_window_get_instance  (VivWindow *self);
-gint64      viv_window_get_pid       (VivWindow *self);
-void        viv_window_get_geometry  (VivWindow *self,
+#define VIV_TYPE_DESKTOP_WINDOW (viv_desktop_window_get_type ())
+GType       viv_desktop_window_get_type      (void) G_GNUC_CONST;
+VivDesktopWindow  *viv_desktop_window_ref           (VivDesktopWindow *self);
+void        viv_desktop_window_unref         (VivDesktopWindow *self);
+guint64     viv_desktop_window_get_id        (VivDesktopWindow *self);
+const char *viv_desktop_window_get_title     (VivDesktopWindow *self);
+const char *viv_desktop_window_get_class     (VivDesktopWindow *self);
+const char *viv_desktop_window_get_instance  (VivDesktopWindow *self);
+gint64      viv_desktop_window_get_pid       (VivDesktopWindow *self);
+void        viv_desktop_window_get_geometry  (VivDesktopWindow *self,
                                       int       *x,
                                       int       *y,
                                       int       *width,
                                       int       *height);
-gboolean    viv_window_get_focused   (VivWindow *self);
+gboolean    viv_desktop_window_get_focused   (VivDesktopWindow *self);
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (VivWindow, viv_window_unref)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (VivDesktopWindow, viv_desktop_window_unref)
 
 #define VIV_TYPE_DESKTOP (viv_desktop_get_type ())
 G_DECLARE_FINAL_TYPE (VivDesktop, viv_desktop, VIV, DESKTOP, GObject)
@@ -244,7 +244,7 @@ void        viv_desktop_get_focused_window_async  (VivDesktop     *self,
                                               GCancellable        *cancellable,
                                               GAsyncReadyCallback  callback,
                                               gpointer             user_data);
-VivWindow  *viv_desktop_get_focused_window_finish (VivDesktop     *self,
+VivDesktopWindow  *viv_desktop_get_focused_window_finish (VivDesktop     *self,
                                               GAsyncResult        *result,
                                               GError             **error);
 void        viv_desktop_focus_window_async   (VivDesktop          *self,

@@ -660,12 +660,12 @@ test_screen_and_input (Fixture       *fixture,
   g_assert_error (error, VIV_ERROR, VIV_ERROR_NOT_FOUND);
 }
 
-static VivWindow *
+static VivDesktopWindow *
 find_window (GPtrArray  *windows,
              const char *title)
 {
   for (guint i = 0; windows != NULL && i < windows->len; i++)
-    if (g_strcmp0 (viv_window_get_title (g_ptr_array_index (windows, i)), title) == 0)
+    if (g_strcmp0 (viv_desktop_window_get_title (g_ptr_array_index (windows, i)), title) == 0)
       return g_ptr_array_index (windows, i);
   return NULL;
 }
@@ -677,13 +677,13 @@ test_windows (Fixture       *fixture,
   VivDesktop *desktop = fixture->desktop;
   g_autoptr (GError) error = NULL;
   g_autoptr (GPtrArray) windows = NULL;
-  g_autoptr (VivWindow) focused = NULL;
+  g_autoptr (VivDesktopWindow) focused = NULL;
   g_autofree char *display_env = g_strdup_printf ("DISPLAY=%s", fixture->xvnc->display);
   const char *argv[] = { "xmessage", "-name", "vivtest", "-title", "viv-client-window",
                          "-geometry", "300x100+40+50", "hello from the client test", NULL };
   /* The test Xvnc runs without access control (-ac). */
   const char *envp[] = { display_env, "PATH=/usr/bin:/bin", NULL };
-  VivWindow *window = NULL;
+  VivDesktopWindow *window = NULL;
   gint64 deadline;
   GPid pid;
   gboolean ok;
@@ -702,13 +702,13 @@ test_windows (Fixture       *fixture,
         g_usleep (100 * 1000);
     }
   g_assert_nonnull (window);
-  g_assert_cmpuint (viv_window_get_id (window), >, 0);
-  g_assert_cmpstr (viv_window_get_instance (window), ==, "vivtest");
-  viv_window_get_geometry (window, &x, &y, &width, &height);
+  g_assert_cmpuint (viv_desktop_window_get_id (window), >, 0);
+  g_assert_cmpstr (viv_desktop_window_get_instance (window), ==, "vivtest");
+  viv_desktop_window_get_geometry (window, &x, &y, &width, &height);
   g_assert_cmpint (width, ==, 300);
   g_assert_cmpint (height, ==, 100);
 
-  WAIT (viv_desktop_focus_window_async (desktop, viv_window_get_id (window), NULL,
+  WAIT (viv_desktop_focus_window_async (desktop, viv_desktop_window_get_id (window), NULL,
                                         viv_test_result_cb, &slot_),
         ok = viv_desktop_focus_window_finish (desktop, result, &error));
   g_assert_no_error (error);
@@ -716,7 +716,7 @@ test_windows (Fixture       *fixture,
   WAIT (viv_desktop_get_focused_window_async (desktop, NULL, viv_test_result_cb, &slot_),
         focused = viv_desktop_get_focused_window_finish (desktop, result, &error));
   g_assert_no_error (error);
-  g_assert_cmpuint (viv_window_get_id (focused), ==, viv_window_get_id (window));
+  g_assert_cmpuint (viv_desktop_window_get_id (focused), ==, viv_desktop_window_get_id (window));
 
   WAIT (viv_desktop_focus_window_async (desktop, 0x7ffffff0, NULL, viv_test_result_cb, &slot_),
         ok = viv_desktop_focus_window_finish (desktop, result, &error));
@@ -724,7 +724,7 @@ test_windows (Fixture       *fixture,
   g_clear_error (&error);
 
   /* Closing it makes it go away. */
-  WAIT (viv_desktop_close_window_async (desktop, viv_window_get_id (window), NULL,
+  WAIT (viv_desktop_close_window_async (desktop, viv_desktop_window_get_id (window), NULL,
                                         viv_test_result_cb, &slot_),
         ok = viv_desktop_close_window_finish (desktop, result, &error));
   g_assert_no_error (error);

@@ -5,7 +5,7 @@
 #include "viv-desktop-private.h"
 #include "viv-json-private.h"
 
-struct _VivWindow
+struct _VivDesktopWindow
 {
   grefcount  ref_count;
   guint64    id;
@@ -20,13 +20,13 @@ struct _VivWindow
   gboolean   focused;
 };
 
-G_DEFINE_BOXED_TYPE (VivWindow, viv_window, viv_window_ref, viv_window_unref)
+G_DEFINE_BOXED_TYPE (VivDesktopWindow, viv_desktop_window, viv_desktop_window_ref, viv_desktop_window_unref)
 
-VivWindow *
-_viv_window_new_from_json (JsonObject  *object,
+VivDesktopWindow *
+_viv_desktop_window_new_from_json (JsonObject  *object,
                            GError     **error)
 {
-  g_autoptr (VivWindow) self = g_new0 (VivWindow, 1);
+  g_autoptr (VivDesktopWindow) self = g_new0 (VivDesktopWindow, 1);
   const char *title = NULL;
   const char *class_name = NULL;
   const char *instance = NULL;
@@ -66,12 +66,12 @@ _viv_window_new_from_json (JsonObject  *object,
 }
 
 /**
- * viv_window_ref:
+ * viv_desktop_window_ref:
  *
  * Returns: (transfer full): @self
  */
-VivWindow *
-viv_window_ref (VivWindow *self)
+VivDesktopWindow *
+viv_desktop_window_ref (VivDesktopWindow *self)
 {
   g_return_val_if_fail (self != NULL, NULL);
   g_ref_count_inc (&self->ref_count);
@@ -79,12 +79,12 @@ viv_window_ref (VivWindow *self)
 }
 
 /**
- * viv_window_unref:
+ * viv_desktop_window_unref:
  *
  * Drops a reference.
  */
 void
-viv_window_unref (VivWindow *self)
+viv_desktop_window_unref (VivDesktopWindow *self)
 {
   g_return_if_fail (self != NULL);
 
@@ -98,63 +98,63 @@ viv_window_unref (VivWindow *self)
 }
 
 /**
- * viv_window_get_id:
+ * viv_desktop_window_get_id:
  *
  * Returns: the X window id, for [method@Viv.Desktop.focus_window_async] and
  *   [method@Viv.Desktop.close_window_async]
  */
 guint64
-viv_window_get_id (VivWindow *self)
+viv_desktop_window_get_id (VivDesktopWindow *self)
 {
   return self->id;
 }
 
 /**
- * viv_window_get_title:
+ * viv_desktop_window_get_title:
  *
  * Returns: (nullable): the window's title
  */
 const char *
-viv_window_get_title (VivWindow *self)
+viv_desktop_window_get_title (VivDesktopWindow *self)
 {
   return self->title;
 }
 
 /**
- * viv_window_get_class:
+ * viv_desktop_window_get_class:
  *
  * Returns: (nullable): the class of `WM_CLASS` (`XTerm`)
  */
 const char *
-viv_window_get_class (VivWindow *self)
+viv_desktop_window_get_class (VivDesktopWindow *self)
 {
   return self->class_name;
 }
 
 /**
- * viv_window_get_instance:
+ * viv_desktop_window_get_instance:
  *
  * Returns: (nullable): the instance of `WM_CLASS` (`xterm`)
  */
 const char *
-viv_window_get_instance (VivWindow *self)
+viv_desktop_window_get_instance (VivDesktopWindow *self)
 {
   return self->instance;
 }
 
 /**
- * viv_window_get_pid:
+ * viv_desktop_window_get_pid:
  *
  * Returns: the owning process in the sandbox (`_NET_WM_PID`), or 0 when not known
  */
 gint64
-viv_window_get_pid (VivWindow *self)
+viv_desktop_window_get_pid (VivDesktopWindow *self)
 {
   return self->pid;
 }
 
 /**
- * viv_window_get_geometry:
+ * viv_desktop_window_get_geometry:
  * @x: (out) (optional): where the left edge is
  * @y: (out) (optional): where the top edge is
  * @width: (out) (optional): the width
@@ -163,7 +163,7 @@ viv_window_get_pid (VivWindow *self)
  * The window's rectangle on the screen, in pixels.
  */
 void
-viv_window_get_geometry (VivWindow *self,
+viv_desktop_window_get_geometry (VivDesktopWindow *self,
                          int       *x,
                          int       *y,
                          int       *width,
@@ -182,12 +182,12 @@ viv_window_get_geometry (VivWindow *self,
 }
 
 /**
- * viv_window_get_focused:
+ * viv_desktop_window_get_focused:
  *
  * Returns: whether the window had the focus when it was listed
  */
 gboolean
-viv_window_get_focused (VivWindow *self)
+viv_desktop_window_get_focused (VivDesktopWindow *self)
 {
   return self->focused;
 }
