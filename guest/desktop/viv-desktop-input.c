@@ -179,8 +179,9 @@ bind_spare (VivX             *x,
       keymap->settled = keymap->serial;
     }
 
+  /* No XSync: the server handles our requests in order, so every client gets
+   * the map notification before the key events that follow. */
   XChangeKeyboardMapping (x->display, best->keycode, 2, syms, 1);
-  XSync (x->display, False);
   best->bound = keysym;
   best->last_used = keymap->serial;
   best->last_time = g_get_monotonic_time ();
@@ -201,6 +202,44 @@ resolve_keysym (VivX     *x,
 
   *shift = FALSE;
   return bind_spare (x, keymap, keysym, keycode);
+}
+
+typedef struct
+{
+  KeyCode  keycode;
+  gboolean shift;
+} ResolvedKey;
+
+/* Binds the characters of the longest run of @text that fits on the spare
+ * keycodes, all before any of its keys is pressed, and returns where the run
+ * ends. Binding a key just before pressing it loses characters: Xlib clients
+ * (with XKB) load the key map only at their first key event and only then
+ * ask for map notifications, so a binding made between their load and their
+ * request is never seen; and Xlib forgets notifications that arrive while it
+ * fetches earlier changes. Under load, clients read our key events late, so
+ * both windows overlapped our bindings. Once every binding of a run precedes
+ * its first key event, a client's load or fetch at that event sees them all. */
+static const char *
+bind_run (VivX             *x,
+          VivDesktopKeymap *keymap,
+          const char       *text,
+          GArray           *keys)
+{
+  const char *p;
+
+  g_array_set_size (keys, 0);
+  for (p = text; *p != '\0'; p = g_utf8_next_char (p))
+    {
+      KeySym keysym = viv_desktop_keysym_from_unichar (g_utf8_get_char (p));
+      ResolvedKey key = { 0, FALSE };
+
+      if (!find_keysym (keymap, keysym, &key.keycode, &key.shift) &&
+          !bind_spare (x, keymap, keysym, &key.keycode))
+        break;
+      g_array_append_val (keys, key);
+    }
+
+  return p;
 }
 
 static void
@@ -227,6 +266,7 @@ viv_desktop_type_job (VivX      *x,
                       GError   **error)
 {
   const char *text = data;
+  g_autoptr (GArray) keys = g_array_new (FALSE, FALSE, sizeof (ResolvedKey));
   VivDesktopKeymap *keymap;
   KeyCode shift_keycode;
   JsonObject *result;
@@ -246,34 +286,32 @@ viv_desktop_type_job (VivX      *x,
   keymap = load_keymap (x);
   shift_keycode = XKeysymToKeycode (x->display, XK_Shift_L);
 
-  /* A run lasts until every spare keycode holds one of its characters. */
-  keymap->serial++;
-
-  for (const char *p = text; *p != '\0'; p = g_utf8_next_char (p))
+  for (const char *p = text; *p != '\0';)
     {
-      gunichar unichar = g_utf8_get_char (p);
-      KeySym keysym = viv_desktop_keysym_from_unichar (unichar);
-      KeyCode keycode;
-      gboolean shift;
+      const char *end;
 
-      if (!resolve_keysym (x, keysym, &keycode, &shift))
+      /* A run lasts until every spare keycode holds one of its characters. */
+      keymap->serial++;
+      end = bind_run (x, keymap, p, keys);
+      if (end == p)
         {
-          /* Every spare keycode holds a character of this run: start a new one. */
-          keymap->serial++;
-          if (!resolve_keysym (x, keysym, &keycode, &shift))
-            {
-              set_no_keys_error (error, keysym);
-              return NULL;
-            }
+          set_no_keys_error (error, viv_desktop_keysym_from_unichar (g_utf8_get_char (p)));
+          return NULL;
         }
 
-      if (shift && shift_keycode != 0)
-        send_key (x, shift_keycode, TRUE);
-      send_key (x, keycode, TRUE);
-      send_key (x, keycode, FALSE);
-      if (shift && shift_keycode != 0)
-        send_key (x, shift_keycode, FALSE);
-      count++;
+      for (guint i = 0; i < keys->len; i++)
+        {
+          const ResolvedKey *key = &g_array_index (keys, ResolvedKey, i);
+
+          if (key->shift && shift_keycode != 0)
+            send_key (x, shift_keycode, TRUE);
+          send_key (x, key->keycode, TRUE);
+          send_key (x, key->keycode, FALSE);
+          if (key->shift && shift_keycode != 0)
+            send_key (x, shift_keycode, FALSE);
+          count++;
+        }
+      p = end;
     }
 
   result = json_object_new ();
