@@ -51,6 +51,9 @@ struct _VivDisplayStream
   GIOStream     *ws;
   GByteArray    *ws_buffer;     /* received, not yet parsed */
   guint8        *ws_read_buffer;
+  gboolean       ws_reading;
+  GByteArray    *local_out;     /* payloads being written to the viewer */
+  gboolean       local_writing;
   GQueue         ws_out;        /* GBytes frames waiting for the WebSocket */
   gboolean       ws_writing;
   gboolean       close_sent;
@@ -218,6 +221,7 @@ local_write_cb (GObject      *object,
   GError *error = NULL;
   gsize written = 0;
 
+  self->local_writing = FALSE;
   if (!g_output_stream_write_all_finish (G_OUTPUT_STREAM (object), result, &written, &error))
     {
       finish (self, error);
@@ -225,6 +229,7 @@ local_write_cb (GObject      *object,
     }
 
   self->received += written;
+  g_byte_array_set_size (self->local_out, 0);
   ws_to_local (self);
 }
 
@@ -237,6 +242,7 @@ ws_read_cb (GObject      *object,
   GError *error = NULL;
   gssize n_read;
 
+  self->ws_reading = FALSE;
   n_read = g_input_stream_read_finish (G_INPUT_STREAM (object), result, &error);
   if (n_read < 0)
     {
@@ -320,12 +326,16 @@ parse_frame (GByteArray  *buffer,
   return TRUE;
 }
 
+/* Moves every complete frame's payload into one write to the viewer, and
+ * keeps reading the WebSocket while that write is pending, but no further
+ * than one read ahead: the viewer still paces the guest (back-pressure),
+ * and a fast viewer gets one write per read rather than one per frame. */
 static void
 ws_to_local (VivDisplayStream *self)
 {
   GError *error = NULL;
 
-  while (!self->closed)
+  while (!self->closed && !self->local_writing)
     {
       g_autoptr (GBytes) payload = NULL;
       guint8 opcode = 0;
@@ -339,11 +349,7 @@ ws_to_local (VivDisplayStream *self)
               finish (self, error);
               return;
             }
-
-          g_input_stream_read_async (g_io_stream_get_input_stream (self->ws), self->ws_read_buffer,
-                                     READ_SIZE, G_PRIORITY_DEFAULT, self->cancellable,
-                                     ws_read_cb, g_object_ref (self));
-          return;
+          break;
         }
 
       data = g_bytes_get_data (payload, &size);
@@ -351,16 +357,12 @@ ws_to_local (VivDisplayStream *self)
         {
         case OP_BINARY:
         case OP_CONTINUATION:
-          if (size == 0)
-            continue;
-          /* Keep the payload alive until it is written; nothing else is
-           * read from the WebSocket meanwhile. */
-          g_object_set_data_full (G_OBJECT (self), "viv-pending", g_bytes_ref (payload),
-                                  (GDestroyNotify) g_bytes_unref);
-          g_output_stream_write_all_async (g_io_stream_get_output_stream (G_IO_STREAM (self->local)),
-                                           data, size, G_PRIORITY_DEFAULT, self->cancellable,
-                                           local_write_cb, g_object_ref (self));
-          return;
+          g_byte_array_append (self->local_out, data, size);
+          /* Bounded: a viewer that reads slowly gets at most this much
+           * queued before the next frame waits. */
+          if (self->local_out->len >= READ_SIZE)
+            goto write;
+          break;
 
         case OP_PING:
           ws_send (self, OP_PONG, data, size);
@@ -391,6 +393,29 @@ ws_to_local (VivDisplayStream *self)
                                      opcode));
           return;
         }
+    }
+
+write:
+  if (self->closed)
+    return;
+
+  if (!self->local_writing && self->local_out->len > 0)
+    {
+      self->local_writing = TRUE;
+      g_output_stream_write_all_async (g_io_stream_get_output_stream (G_IO_STREAM (self->local)),
+                                       self->local_out->data, self->local_out->len,
+                                       G_PRIORITY_DEFAULT, self->cancellable,
+                                       local_write_cb, g_object_ref (self));
+    }
+
+  /* Read while nothing is being written (a frame is incomplete), or one
+   * read ahead of the pending write. */
+  if (!self->ws_reading && (!self->local_writing || self->ws_buffer->len < READ_SIZE))
+    {
+      self->ws_reading = TRUE;
+      g_input_stream_read_async (g_io_stream_get_input_stream (self->ws), self->ws_read_buffer,
+                                 READ_SIZE, G_PRIORITY_DEFAULT, self->cancellable,
+                                 ws_read_cb, g_object_ref (self));
     }
 }
 
@@ -804,6 +829,7 @@ viv_display_stream_finalize (GObject *object)
   g_queue_clear_full (&self->ws_out, (GDestroyNotify) g_bytes_unref);
   g_clear_pointer (&self->ws_buffer, g_byte_array_unref);
   g_free (self->ws_read_buffer);
+  g_clear_pointer (&self->local_out, g_byte_array_unref);
   g_free (self->local_read_buffer);
   g_clear_object (&self->cancellable);
 
@@ -838,6 +864,7 @@ viv_display_stream_init (VivDisplayStream *self)
   self->cancellable = g_cancellable_new ();
   self->ws_buffer = g_byte_array_new ();
   self->ws_read_buffer = g_malloc (READ_SIZE);
+  self->local_out = g_byte_array_sized_new (2 * READ_SIZE);
   self->local_read_buffer = g_malloc (READ_SIZE);
   g_queue_init (&self->ws_out);
 }

@@ -36,6 +36,10 @@ typedef struct
 {
   int       fd;
   gboolean  incremental;
+  /* Speak RFB inside WebSocket frames on fd (the guest's endpoint read
+   * without the bridge), to tell the guest's share from the bridge's. */
+  gboolean  websocket;
+  guint64   frame_left;
   /* results */
   guint64   bytes;
   guint     frames;
@@ -45,9 +49,9 @@ typedef struct
 } RfbRun;
 
 static gboolean
-read_full (int    fd,
-           void  *buffer,
-           gsize  length)
+raw_read_full (int    fd,
+               void  *buffer,
+               gsize  length)
 {
   guint8 *p = buffer;
 
@@ -66,9 +70,9 @@ read_full (int    fd,
 }
 
 static gboolean
-write_full (int           fd,
-            const void   *buffer,
-            gsize         length)
+raw_write_full (int           fd,
+                const void   *buffer,
+                gsize         length)
 {
   const guint8 *p = buffer;
 
@@ -86,19 +90,99 @@ write_full (int           fd,
   return TRUE;
 }
 
+/* The next bytes of the RFB stream: straight from fd, or the payload of
+ * the WebSocket's binary frames. */
+static gssize
+stream_read (RfbRun *run,
+             void   *buffer,
+             gsize   length)
+{
+  gssize n;
+
+  if (run->websocket)
+    {
+      while (run->frame_left == 0)
+        {
+          guint8 header[10];
+
+          if (!raw_read_full (run->fd, header, 2) || (header[1] & 0x80) != 0)
+            return -1;
+          run->frame_left = header[1] & 0x7f;
+          if (run->frame_left == 126)
+            {
+              if (!raw_read_full (run->fd, header + 2, 2))
+                return -1;
+              run->frame_left = (header[2] << 8) | header[3];
+            }
+          else if (run->frame_left == 127)
+            {
+              if (!raw_read_full (run->fd, header + 2, 8))
+                return -1;
+              run->frame_left = 0;
+              for (guint i = 0; i < 8; i++)
+                run->frame_left = (run->frame_left << 8) | header[2 + i];
+            }
+          if ((header[0] & 0x0f) == 0x8)
+            return 0;
+        }
+      length = MIN (length, run->frame_left);
+    }
+
+  do
+    n = read (run->fd, buffer, length);
+  while (n < 0 && errno == EINTR);
+
+  if (n > 0 && run->websocket)
+    run->frame_left -= n;
+  return n;
+}
+
 static gboolean
-skip (int     fd,
-      guint64 length)
+read_full (RfbRun *run,
+           void   *buffer,
+           gsize   length)
+{
+  guint8 *p = buffer;
+
+  while (length > 0)
+    {
+      gssize n = stream_read (run, p, length);
+
+      if (n <= 0)
+        return FALSE;
+      p += n;
+      length -= n;
+    }
+  return TRUE;
+}
+
+static gboolean
+write_full (RfbRun     *run,
+            const void *buffer,
+            gsize       length)
+{
+  /* One masked binary frame (a zero mask key is a valid key). */
+  if (run->websocket)
+    {
+      guint8 header[8] = { 0x82, 0x80 | (guint8) length, 0, 0, 0, 0 };
+
+      g_assert (length < 126);
+      if (!raw_write_full (run->fd, header, 6))
+        return FALSE;
+    }
+  return raw_write_full (run->fd, buffer, length);
+}
+
+static gboolean
+skip (RfbRun  *run,
+      guint64  length)
 {
   static guint8 scratch[1024 * 1024];
 
   while (length > 0)
     {
-      gsize chunk = MIN (length, sizeof scratch);
-      gssize n = read (fd, scratch, chunk);
+      gssize n = stream_read (run, scratch, MIN (length, sizeof scratch));
 
-      if (n < 0 && errno == EINTR)
-        continue;
       if (n <= 0)
         return FALSE;
       length -= n;
@@ -121,25 +205,25 @@ rfb_thread (gpointer data)
   gboolean has_none = FALSE;
   gint64 start, deadline;
 
-  if (!read_full (run->fd, version, 12) || memcmp (version, "RFB 003.00", 10) != 0)
+  if (!read_full (run, version, 12) || memcmp (version, "RFB 003.00", 10) != 0)
     FAIL ("no RFB version");
-  if (!write_full (run->fd, "RFB 003.008\n", 12) || !read_full (run->fd, &count, 1) || count == 0 ||
-      !read_full (run->fd, types, count))
+  if (!write_full (run, "RFB 003.008\n", 12) || !read_full (run, &count, 1) || count == 0 ||
+      !read_full (run, types, count))
     FAIL ("no security types");
   for (guint i = 0; i < count; i++)
     has_none |= types[i] == 1;
   if (!has_none)
     FAIL ("security type None not offered");
-  if (!write_full (run->fd, "\1", 1) || !read_full (run->fd, result, 4) ||
+  if (!write_full (run, "\1", 1) || !read_full (run, result, 4) ||
       memcmp (result, "\0\0\0\0", 4) != 0)
     FAIL ("security failed");
-  if (!write_full (run->fd, "\1", 1) || !read_full (run->fd, init, 24))
+  if (!write_full (run, "\1", 1) || !read_full (run, init, 24))
     FAIL ("no ServerInit");
   width = (init[0] << 8) | init[1];
   height = (init[2] << 8) | init[3];
   bytes_per_pixel = init[4] / 8;
   name_length = ((guint32) init[20] << 24) | (init[21] << 16) | (init[22] << 8) | init[23];
-  if (!skip (run->fd, name_length) || !write_full (run->fd, set_encodings, sizeof set_encodings))
+  if (!skip (run, name_length) || !write_full (run, set_encodings, sizeof set_encodings))
     FAIL ("ServerInit broken");
 
   request[1] = run->incremental ? 1 : 0;
@@ -154,14 +238,14 @@ rfb_thread (gpointer data)
     {
       guint8 type, header[3];
 
-      if (!write_full (run->fd, request, sizeof request) || !read_full (run->fd, &type, 1))
+      if (!write_full (run, request, sizeof request) || !read_full (run, &type, 1))
         FAIL ("stream ended");
       run->bytes += 1;
 
       switch (type)
         {
         case 0: /* FramebufferUpdate */
-          if (!read_full (run->fd, header, 3))
+          if (!read_full (run, header, 3))
             FAIL ("update header");
           run->bytes += 3;
           for (guint r = 0; r < ((guint) header[1] << 8 | header[2]); r++)
@@ -170,14 +254,14 @@ rfb_thread (gpointer data)
               guint w, h;
               gint32 encoding;
 
-              if (!read_full (run->fd, rect, 12))
+              if (!read_full (run, rect, 12))
                 FAIL ("rect header");
               w = (rect[4] << 8) | rect[5];
               h = (rect[6] << 8) | rect[7];
               encoding = (gint32) (((guint32) rect[8] << 24) | (rect[9] << 16) | (rect[10] << 8) | rect[11]);
               if (encoding != 0)
                 FAIL ("encoding %d, not Raw", encoding);
-              if (!skip (run->fd, (guint64) w * h * bytes_per_pixel))
+              if (!skip (run, (guint64) w * h * bytes_per_pixel))
                 FAIL ("rect data");
               run->bytes += 12 + (guint64) w * h * bytes_per_pixel;
             }
@@ -193,10 +277,10 @@ rfb_thread (gpointer data)
             guint8 cut[7];
             guint32 length;
 
-            if (!read_full (run->fd, cut, 7))
+            if (!read_full (run, cut, 7))
               FAIL ("cut text");
             length = ((guint32) cut[3] << 24) | (cut[4] << 16) | (cut[5] << 8) | cut[6];
-            if (!skip (run->fd, length))
+            if (!skip (run, length))
               FAIL ("cut text");
             run->bytes += 7 + length;
           }
@@ -241,6 +325,33 @@ connect_unix (const char *path)
   return fd;
 }
 
+/* The guest's GET /desktop/vnc upgraded by hand on its Unix socket. */
+static int
+connect_websocket (VivTestGuest *guest)
+{
+  g_autofree char *request = g_strdup_printf ("GET /desktop/vnc HTTP/1.1\r\n"
+                                              "Host: localhost\r\n"
+                                              "Upgrade: websocket\r\n"
+                                              "Connection: Upgrade\r\n"
+                                              "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                                              "Sec-WebSocket-Version: 13\r\n"
+                                              "Sec-WebSocket-Protocol: binary\r\n"
+                                              "X-Access-Token: %s\r\n\r\n", guest->token);
+  g_autoptr (GString) answer = g_string_new (NULL);
+  int fd = connect_unix (guest->socket_path);
+  char c;
+
+  g_assert_true (raw_write_full (fd, request, strlen (request)));
+  /* Byte by byte, so that no RFB byte is read with the headers. */
+  while (!g_str_has_suffix (answer->str, "\r\n\r\n"))
+    {
+      g_assert_true (raw_read_full (fd, &c, 1));
+      g_string_append_c (answer, c);
+    }
+  g_assert_true (g_str_has_prefix (answer->str, "HTTP/1.1 101"));
+  return fd;
+}
+
 static void
 bench_bridge (void)
 {
@@ -277,14 +388,15 @@ bench_bridge (void)
   for (guint mode = 0; mode < 2; mode++)
     {
       gboolean incremental = mode == 0;
-      guint64 bytes[2] = { 0, 0 };
-      guint frames[2] = { 0, 0 };
-      double seconds[2] = { 0, 0 };
+      guint64 bytes[3] = { 0, 0, 0 };
+      guint frames[3] = { 0, 0, 0 };
+      double seconds[3] = { 0, 0, 0 };
 
       for (guint round = 0; round < ROUNDS; round++)
         {
           RfbRun direct = { .incremental = incremental };
           RfbRun bridged = { .incremental = incremental };
+          RfbRun websocket = { .incremental = incremental, .websocket = TRUE };
           g_autoptr (VivDisplayStream) stream = NULL;
           g_autoptr (GAsyncResult) result = NULL;
           g_autoptr (GError) error = NULL;
@@ -304,17 +416,25 @@ bench_bridge (void)
           measure (&bridged);
           viv_display_stream_close (stream);
 
+          /* The guest's WebSocket read directly: the guest's share. */
+          websocket.fd = connect_websocket (guest);
+          measure (&websocket);
+
           bytes[0] += direct.bytes;
           frames[0] += direct.frames;
           seconds[0] += direct.seconds;
           bytes[1] += bridged.bytes;
           frames[1] += bridged.frames;
           seconds[1] += bridged.seconds;
+          bytes[2] += websocket.bytes;
+          frames[2] += websocket.frames;
+          seconds[2] += websocket.seconds;
         }
 
       {
         double direct_rate = bytes[0] / seconds[0] / (1024 * 1024);
         double bridge_rate = bytes[1] / seconds[1] / (1024 * 1024);
+        double websocket_rate = bytes[2] / seconds[2] / (1024 * 1024);
 
         g_test_message ("%s updates: direct VNC socket %.1f MiB/s (%.1f updates/s), "
                         "bridge %.1f MiB/s (%.1f updates/s), ratio %.2f (target >= 0.8)",
@@ -322,6 +442,11 @@ bench_bridge (void)
                         direct_rate, frames[0] / seconds[0],
                         bridge_rate, frames[1] / seconds[1],
                         bridge_rate / direct_rate);
+        g_test_message ("%s updates: the guest's WebSocket without the bridge %.1f MiB/s "
+                        "(%.1f updates/s), ratio %.2f to the socket; the bridge keeps %.2f of it",
+                        incremental ? "incremental" : "full-screen",
+                        websocket_rate, frames[2] / seconds[2],
+                        websocket_rate / direct_rate, bridge_rate / websocket_rate);
       }
     }
 
