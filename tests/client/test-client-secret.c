@@ -158,6 +158,16 @@ main (int   argc,
     keyring = viv_test_spawn (keyring_argv, (const char * const *) envp, NULL);
   }
 
+  /* A client that asks before the daemon has read the password and created
+   * the login keyring makes it give up on creating it (seen under load: the
+   * default collection then never appears). Its file tells it is there. */
+  {
+    g_autofree char *login = g_build_filename (data, "keyrings", "login.keyring", NULL);
+
+    if (!viv_test_wait_for_path (login, 30000))
+      g_error ("gnome-keyring-daemon created no login keyring at %s", login);
+  }
+
   g_test_add_func ("/client/secret/store-lookup-clear", test_store_lookup_clear);
   status = g_test_run ();
 
