@@ -33,7 +33,8 @@ format_sse (guint64     id,
  * @data: (nullable): the event's own members
  *
  * Publishes an event to every subscriber of GET /desktop/events and to the
- * "event" signal, adding "id", "type" and "time".
+ * "event" signal, adding "id", "type" and "time" (members of @data by those
+ * names are replaced).
  */
 void
 viv_guest_emit_event (VivGuest   *self,
@@ -50,11 +51,6 @@ viv_guest_emit_event (VivGuest   *self,
   g_return_if_fail (VIV_IS_GUEST (self));
   g_return_if_fail (type != NULL);
 
-  id = ++self->next_event_id;
-  json_object_set_int_member (event, "id", (gint64) id);
-  json_object_set_string_member (event, "type", type);
-  json_object_set_string_member (event, "time", time);
-
   if (data != NULL)
     {
       JsonObjectIter iter;
@@ -65,6 +61,12 @@ viv_guest_emit_event (VivGuest   *self,
       while (json_object_iter_next (&iter, &name, &member))
         json_object_set_member (event, name, json_node_copy (member));
     }
+
+  /* Set last: an event's own members never replace the stream's fields. */
+  id = ++self->next_event_id;
+  json_object_set_int_member (event, "id", (gint64) id);
+  json_object_set_string_member (event, "type", type);
+  json_object_set_string_member (event, "time", time);
 
   json_node_set_object (node, event);
   json = json_to_string (node, FALSE);

@@ -606,9 +606,9 @@ emit_focus_cb (gpointer data)
   if (guest != NULL)
     {
       if (focus->window != None)
-        json_object_set_int_member (event, "id", (gint64) focus->window);
+        json_object_set_int_member (event, "window", (gint64) focus->window);
       else
-        json_object_set_null_member (event, "id");
+        json_object_set_null_member (event, "window");
       if (focus->title != NULL)
         json_object_set_string_member (event, "title", focus->title);
       else

@@ -582,7 +582,7 @@ test_focus_and_close (Fixture       *fixture,
   after = request_object (fixture, "GET", "/desktop/windows/focused", NULL, 200);
   g_assert_cmpint (json_object_get_int_member (after, "id"), ==, fixture->recorder->window);
 
-  first_id = g_strdup_printf ("\"id\":%" G_GUINT64_FORMAT, fixture->recorder->window);
+  first_id = g_strdup_printf ("\"window\":%" G_GUINT64_FORMAT, fixture->recorder->window);
   event = read_event (events, "focus", first_id);
   g_assert_nonnull (strstr (event, "Recorder ✓"));
 
