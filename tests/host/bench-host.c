@@ -352,6 +352,48 @@ bench_base (VivTestHost *host)
            median (pause_ms), median (resume_ms));
 }
 
+/* Create -> first framebuffer update of one desktop sandbox, measured alone so
+ * that other sandboxes' sessions starting up do not share the two cores. */
+static gboolean
+first_frame_ms (VivTestHost *host,
+                double      *elapsed_ms)
+{
+  g_autofree char *failure = NULL;
+  g_autofree char *token = NULL;
+  g_autofree char *id = NULL;
+  double start = now_ms ();
+  double created;
+  gboolean seen = FALSE;
+
+  id = create (host, "desktop", &created, &token, &failure);
+  if (id == NULL)
+    {
+      g_print ("# desktop: cannot create a desktop sandbox here: %s\n", failure);
+      return FALSE;
+    }
+
+  /* The display starts after the guest answers: retry until Xvnc serves. */
+  while (!seen)
+    {
+      g_autofree char *why = NULL;
+
+      seen = wait_first_frame (host, id, token, &why);
+      if (!seen && now_ms () - start > 20000)
+        {
+          g_print ("# desktop: no first VNC frame for %s: %s\n", id, why);
+          break;
+        }
+      if (!seen)
+        g_usleep (20 * 1000);
+    }
+
+  *elapsed_ms = now_ms () - start;
+  kill_sandbox (host, id);
+  /* Let the killed session's processes go before the next round. */
+  g_usleep (300 * 1000);
+  return seen;
+}
+
 static void
 bench_desktop (VivTestHost *host)
 {
@@ -361,13 +403,23 @@ bench_desktop (VivTestHost *host)
   guint64 total_memory = 0;
   guint measured = 0;
 
+  for (guint i = 0; i < 5; i++)
+    {
+      double elapsed;
+
+      if (first_frame_ms (host, &elapsed))
+        g_array_append_val (frame_ms, elapsed);
+    }
+  if (frame_ms->len > 0)
+    g_print ("# desktop: create -> first VNC framebuffer update through the sandbox port, "
+             "one sandbox at a time, median of %u: %.1f ms (target < 1000 ms)\n",
+             frame_ms->len, median (frame_ms));
+
   for (guint i = 0; i < 10; i++)
     {
       g_autofree char *failure = NULL;
-      g_autofree char *token = NULL;
-      double start = now_ms ();
       double elapsed;
-      char *id = create (host, "desktop", &elapsed, &token, &failure);
+      char *id = create (host, "desktop", &elapsed, NULL, &failure);
 
       if (id == NULL)
         {
@@ -376,31 +428,10 @@ bench_desktop (VivTestHost *host)
         }
       g_ptr_array_add (ids, id);
       g_array_append_val (create_ms, elapsed);
-
-      /* The display starts after the guest answers: retry until Xvnc serves. */
-      for (;;)
-        {
-          g_autofree char *why = NULL;
-
-          if (wait_first_frame (host, id, token, &why))
-            {
-              elapsed = now_ms () - start;
-              g_array_append_val (frame_ms, elapsed);
-              break;
-            }
-          if (now_ms () - start > 20000)
-            {
-              g_print ("# desktop: no first VNC frame for %s: %s\n", id, why);
-              break;
-            }
-          g_usleep (20 * 1000);
-        }
     }
 
-  g_print ("# desktop: create -> guest healthy, median of 10: %.1f ms\n", median (create_ms));
-  if (frame_ms->len > 0)
-    g_print ("# desktop: create -> first VNC framebuffer update through the sandbox port, "
-             "median of %u: %.1f ms (target < 1000 ms)\n", frame_ms->len, median (frame_ms));
+  g_print ("# desktop: create -> guest healthy while the others run, median of 10: %.1f ms\n",
+           median (create_ms));
 
   /* Let them settle, then read what each uses. */
   g_usleep (3 * G_USEC_PER_SEC);
