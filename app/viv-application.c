@@ -5,7 +5,7 @@
 
 #include "viv-application.h"
 #include "viv-preferences-window.h"
-#include "viv-window.h"
+#include "viv-main-window.h"
 
 struct _VivApplication
 {
@@ -55,14 +55,14 @@ create_settings (const char *application_id)
   return g_settings_new_full (schema, NULL, NULL);
 }
 
-static VivWindow *
+static VivMainWindow *
 ensure_window (VivApplication *self)
 {
   GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
 
   if (window == NULL)
-    window = GTK_WINDOW (viv_window_new (self));
-  return VIV_WINDOW (window);
+    window = GTK_WINDOW (viv_main_window_new (self));
+  return VIV_MAIN_WINDOW (window);
 }
 
 static void
@@ -91,11 +91,11 @@ viv_application_command_line (GApplication            *application,
   VivApplication *self = VIV_APPLICATION (application);
   GVariantDict *options = g_application_command_line_get_options_dict (command_line);
   const char *sandbox_id = NULL;
-  VivWindow *window;
+  VivMainWindow *window;
 
   window = ensure_window (self);
   if (g_variant_dict_lookup (options, "sandbox", "&s", &sandbox_id))
-    viv_window_open_sandbox_id (window, sandbox_id);
+    viv_main_window_open_sandbox_id (window, sandbox_id);
   gtk_window_present (GTK_WINDOW (window));
 
   return 0;

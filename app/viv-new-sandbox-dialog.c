@@ -6,7 +6,7 @@
 #include <glib/gi18n.h>
 
 #include "viv-new-sandbox-dialog.h"
-#include "viv-window.h"
+#include "viv-main-window.h"
 
 /* Template QA: start a sandbox by hand on any account. */
 struct _VivNewSandboxDialog
@@ -93,11 +93,11 @@ created_cb (GObject      *object,
     }
 
   viv_sandbox_list_refresh_async (viv_accounts_get_sandboxes (self->accounts), NULL, NULL, NULL);
-  if (VIV_IS_WINDOW (parent))
+  if (VIV_IS_MAIN_WINDOW (parent))
     {
       /* Translators: %s is a sandbox id */
       message = g_strdup_printf (_("Sandbox %s created"), viv_sandbox_get_id (sandbox));
-      viv_window_add_toast (VIV_WINDOW (parent), message);
+      viv_main_window_add_toast (VIV_MAIN_WINDOW (parent), message);
     }
   gtk_window_destroy (GTK_WINDOW (self));
 }

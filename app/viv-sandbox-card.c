@@ -47,7 +47,8 @@ G_DEFINE_FINAL_TYPE (VivSandboxCard, viv_sandbox_card, GTK_TYPE_WIDGET)
 #define CLOCK_INTERVAL_SECONDS 15
 #define MAX_RETRY_SECONDS 30
 
-static void open_stream (VivSandboxCard *self);
+static void open_stream              (VivSandboxCard *self);
+static void tile_reconnect_needed_cb (VivSandboxCard *self);
 
 static void
 update_times (VivSandboxCard *self)
@@ -81,7 +82,10 @@ close_stream (VivSandboxCard *self)
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   g_clear_handle_id (&self->retry_source, g_source_remove);
+  /* Our own close is not a lost connection to make up for. */
+  g_signal_handlers_block_by_func (self->tile, tile_reconnect_needed_cb, self);
   viv_sandbox_tile_close (self->tile);
+  g_signal_handlers_unblock_by_func (self->tile, tile_reconnect_needed_cb, self);
   if (self->stream != NULL)
     viv_display_stream_close (self->stream);
   g_clear_object (&self->stream);
@@ -238,11 +242,15 @@ static void
 viv_sandbox_card_dispose (GObject *object)
 {
   VivSandboxCard *self = VIV_SANDBOX_CARD (object);
+  GtkWidget *child;
 
   close_stream (self);
   g_clear_handle_id (&self->clock_source, g_source_remove);
   g_clear_object (&self->sandbox_signals);
   gtk_widget_dispose_template (GTK_WIDGET (self), VIV_TYPE_SANDBOX_CARD);
+  /* The template's top box is not a bound child, so it is ours to drop. */
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
+    gtk_widget_unparent (child);
   g_clear_object (&self->sandbox);
 
   G_OBJECT_CLASS (viv_sandbox_card_parent_class)->dispose (object);

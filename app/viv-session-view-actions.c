@@ -5,8 +5,7 @@
 
 #include "viv-application.h"
 #include "viv-session-view-private.h"
-#include "viv-takeover.h"
-#include "viv-window.h"
+#include "viv-main-window.h"
 
 /* What the user does to the sandbox shown: take over and hand back, send
  * keys, screenshots, zoom and fullscreen, and its lifecycle. */
@@ -19,8 +18,8 @@ toast (VivSessionView *self,
 {
   GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
 
-  if (VIV_IS_WINDOW (root))
-    viv_window_add_toast (VIV_WINDOW (root), message);
+  if (VIV_IS_MAIN_WINDOW (root))
+    viv_main_window_add_toast (VIV_MAIN_WINDOW (root), message);
 }
 
 static void
@@ -31,11 +30,11 @@ acquired_cb (GObject      *object,
   g_autoptr (VivSessionView) self = user_data;
   g_autoptr (GError) error = NULL;
 
-  if (VIV_SANDBOX (object) != self->sandbox)
+  if (VIV_DESKTOP (object) != self->desktop)
     return;
   self->busy = FALSE;
 
-  if (viv_takeover_acquire_finish (result, &error))
+  if (viv_desktop_acquire_takeover_finish (VIV_DESKTOP (object), result, &error))
     _viv_session_view_set_taken_over (self, TRUE, FALSE);
   else if (g_error_matches (error, VIV_ERROR, VIV_ERROR_NOT_FOUND))
     {
@@ -62,8 +61,8 @@ take_over_action (GtkWidget  *widget,
 
   self->busy = TRUE;
   _viv_session_view_update_actions (self);
-  viv_takeover_acquire_async (self->sandbox, self->holder, self->cancellable,
-                              acquired_cb, g_object_ref (self));
+  viv_desktop_acquire_takeover_async (self->desktop, self->holder, self->cancellable,
+                                      acquired_cb, g_object_ref (self));
 }
 
 static void
@@ -74,7 +73,7 @@ released_cb (GObject      *object,
   g_autoptr (GtkWidget) widget = user_data;
   g_autoptr (GError) error = NULL;
 
-  if (!viv_takeover_release_finish (result, &error))
+  if (!viv_desktop_release_takeover_finish (VIV_DESKTOP (object), result, &error))
     viv_show_error (widget, _("Could not hand back"), error);
 }
 
@@ -86,8 +85,8 @@ _viv_session_view_release_takeover (VivSessionView *self)
   if (self->sandbox == NULL || !self->taken_over || self->no_guest)
     return;
 
-  viv_takeover_release_async (self->sandbox, self->holder, NULL, released_cb,
-                              g_object_ref (self));
+  viv_desktop_release_takeover_async (self->desktop, self->holder, NULL, released_cb,
+                                      g_object_ref (self));
 }
 
 static void
@@ -275,8 +274,8 @@ killed_cb (GObject      *object,
     }
 
   toast (self, _("Sandbox killed"));
-  if (VIV_IS_WINDOW (root) && self->sandbox == VIV_SANDBOX (object))
-    viv_window_show_overview (VIV_WINDOW (root));
+  if (VIV_IS_MAIN_WINDOW (root) && self->sandbox == VIV_SANDBOX (object))
+    viv_main_window_show_overview (VIV_MAIN_WINDOW (root));
   /* The overview drops the tile at once rather than at the next poll. */
   viv_sandbox_list_refresh_async (viv_accounts_get_sandboxes (
                                     viv_application_get_accounts (VIV_APPLICATION_DEFAULT)),

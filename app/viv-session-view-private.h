@@ -20,8 +20,10 @@ struct _VivSessionView
   GtkLabel         *takeover_label;
   GtkStack         *content_stack;
   VivDisplayView   *display_view;
+  GtkWidget        *connecting_box;
 
   VivSandbox       *sandbox;
+  VivDesktop       *desktop;           /* the guest's desktop API: the takeover lock */
   GSignalGroup     *sandbox_signals;
   VivDisplayStream *stream;
   GCancellable     *cancellable;       /* everything done for the current sandbox */

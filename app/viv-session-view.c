@@ -6,8 +6,7 @@
 #include "viv-application.h"
 #include "viv-format.h"
 #include "viv-session-view-private.h"
-#include "viv-takeover.h"
-#include "viv-window.h"
+#include "viv-main-window.h"
 
 /* One sandbox big: its desktop, live, view-only until the user takes over.
  * The stream follows the sandbox: a paused sandbox shows that it is paused,
@@ -27,13 +26,29 @@ G_DEFINE_FINAL_TYPE (VivSessionView, viv_session_view, GTK_TYPE_WIDGET)
 
 #define MAX_RETRY_SECONDS 16
 
+/* "Ada Lovelace (Vivarium)": who the agent is told holds its desktop. */
+static char *
+default_holder (void)
+{
+  const char *name = g_get_real_name ();
+
+  if (name == NULL || *name == '\0' || g_strcmp0 (name, "Unknown") == 0)
+    name = g_get_user_name ();
+  return g_strdup_printf ("%s (Vivarium)", name);
+}
+
+static void display_reconnect_needed_cb (VivSessionView *self);
+
 static void
 close_display (VivSessionView *self)
 {
   g_cancellable_cancel (self->stream_cancellable);
   g_clear_object (&self->stream_cancellable);
   g_clear_handle_id (&self->retry_source, g_source_remove);
+  /* Our own close is not a lost connection to make up for. */
+  g_signal_handlers_block_by_func (self->display_view, display_reconnect_needed_cb, self);
   viv_display_view_close (self->display_view);
+  g_signal_handlers_unblock_by_func (self->display_view, display_reconnect_needed_cb, self);
   if (self->stream != NULL)
     viv_display_stream_close (self->stream);
   g_clear_object (&self->stream);
@@ -91,7 +106,7 @@ _viv_session_view_update_actions (VivSessionView *self)
 static void
 update_content (VivSessionView *self)
 {
-  const char *page = "connecting";
+  const char *page = "display";
 
   if (self->sandbox == NULL)
     return;
@@ -107,10 +122,13 @@ update_content (VivSessionView *self)
     case VIV_SANDBOX_STATE_RUNNING:
     case VIV_SANDBOX_STATE_UNKNOWN:
     default:
+      /* The view stays shown while it (re)connects, with its last frame. */
       if (self->no_display)
         page = "no-display";
-      else if (viv_display_view_get_state (self->display_view) == VIV_DISPLAY_STATE_CONNECTED)
+      else
         page = "display";
+      gtk_widget_set_visible (self->connecting_box,
+                              viv_display_view_get_state (self->display_view) != VIV_DISPLAY_STATE_CONNECTED);
       break;
     }
 
@@ -156,8 +174,7 @@ stream_opened_cb (GObject      *object,
           update_content (self);
           return;
         }
-      g_debug ("Display of %s: %s", viv_sandbox_get_id (self->sandbox), error->message);
-      schedule_retry (self);
+          schedule_retry (self);
       return;
     }
 
@@ -325,10 +342,14 @@ static void
 viv_session_view_dispose (GObject *object)
 {
   VivSessionView *self = VIV_SESSION_VIEW (object);
+  GtkWidget *child;
 
   viv_session_view_set_sandbox (self, NULL);
   g_clear_object (&self->sandbox_signals);
   gtk_widget_dispose_template (GTK_WIDGET (self), VIV_TYPE_SESSION_VIEW);
+  /* The template's top box is not a bound child, so it is ours to drop. */
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
+    gtk_widget_unparent (child);
 
   G_OBJECT_CLASS (viv_session_view_parent_class)->dispose (object);
 }
@@ -422,6 +443,7 @@ viv_session_view_class_init (VivSessionViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, VivSessionView, takeover_label);
   gtk_widget_class_bind_template_child (widget_class, VivSessionView, content_stack);
   gtk_widget_class_bind_template_child (widget_class, VivSessionView, display_view);
+  gtk_widget_class_bind_template_child (widget_class, VivSessionView, connecting_box);
 
   _viv_session_view_class_init_actions (widget_class);
 }
@@ -433,7 +455,7 @@ viv_session_view_init (VivSessionView *self)
 
   gtk_widget_init_template (GTK_WIDGET (self));
 
-  self->holder = viv_takeover_default_holder ();
+  self->holder = default_holder ();
   self->sandbox_signals = g_signal_group_new (VIV_TYPE_SANDBOX);
   g_signal_group_connect_swapped (self->sandbox_signals, "notify::state",
                                   G_CALLBACK (sandbox_state_cb), self);
@@ -489,6 +511,9 @@ viv_session_view_set_sandbox (VivSessionView *self,
   self->retry_seconds = 0;
 
   g_set_object (&self->sandbox, sandbox);
+  g_clear_object (&self->desktop);
+  if (sandbox != NULL)
+    self->desktop = viv_desktop_new (sandbox);
   g_signal_group_set_target (self->sandbox_signals, sandbox);
 
   if (sandbox != NULL)

@@ -6,9 +6,9 @@
 #include "viv-new-sandbox-dialog.h"
 #include "viv-sandbox-card.h"
 #include "viv-session-view.h"
-#include "viv-window.h"
+#include "viv-main-window.h"
 
-struct _VivWindow
+struct _VivMainWindow
 {
   AdwApplicationWindow  parent_instance;
 
@@ -36,7 +36,7 @@ struct _VivWindow
   guint                 pending_timeout;
 };
 
-G_DEFINE_FINAL_TYPE (VivWindow, viv_window, ADW_TYPE_APPLICATION_WINDOW)
+G_DEFINE_FINAL_TYPE (VivMainWindow, viv_main_window, ADW_TYPE_APPLICATION_WINDOW)
 
 /* How long `--sandbox ID` waits for the sandbox to show up in a listing. */
 #define PENDING_SANDBOX_TIMEOUT_SECONDS 30
@@ -77,7 +77,7 @@ sandbox_start_time_cb (VivSandbox *sandbox,
 }
 
 static VivAccount *
-selected_account (VivWindow *self)
+selected_account (VivMainWindow *self)
 {
   guint selected = gtk_drop_down_get_selected (self->account_dropdown);
   GListModel *accounts = viv_accounts_get_accounts (self->accounts);
@@ -90,7 +90,7 @@ selected_account (VivWindow *self)
 }
 
 static const char *
-selected_template (VivWindow *self)
+selected_template (VivMainWindow *self)
 {
   guint selected = gtk_drop_down_get_selected (self->template_dropdown);
 
@@ -103,7 +103,7 @@ static gboolean
 facet_filter_func (gpointer item,
                    gpointer user_data)
 {
-  VivWindow *self = user_data;
+  VivMainWindow *self = user_data;
   VivSandbox *sandbox = item;
   VivAccount *account = selected_account (self);
   const char *template_id = selected_template (self);
@@ -132,7 +132,7 @@ facet_filter_func (gpointer item,
 }
 
 static void
-update_overview (VivWindow *self)
+update_overview (VivMainWindow *self)
 {
   GListModel *all = G_LIST_MODEL (viv_accounts_get_sandboxes (self->accounts));
   GListModel *accounts = viv_accounts_get_accounts (self->accounts);
@@ -158,7 +158,7 @@ update_overview (VivWindow *self)
 }
 
 static void
-rebuild_account_filter (VivWindow *self)
+rebuild_account_filter (VivMainWindow *self)
 {
   GListModel *accounts = viv_accounts_get_accounts (self->accounts);
   g_autoptr (GtkStringList) names = gtk_string_list_new (NULL);
@@ -182,7 +182,7 @@ compare_strings (gconstpointer a,
 }
 
 static void
-rebuild_template_filter (VivWindow *self)
+rebuild_template_filter (VivMainWindow *self)
 {
   GListModel *all = G_LIST_MODEL (viv_accounts_get_sandboxes (self->accounts));
   g_autoptr (GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
@@ -221,7 +221,7 @@ rebuild_template_filter (VivWindow *self)
 }
 
 static void
-try_pending_sandbox (VivWindow *self)
+try_pending_sandbox (VivMainWindow *self)
 {
   GListModel *all = G_LIST_MODEL (viv_accounts_get_sandboxes (self->accounts));
 
@@ -236,14 +236,14 @@ try_pending_sandbox (VivWindow *self)
         {
           g_clear_pointer (&self->pending_sandbox_id, g_free);
           g_clear_handle_id (&self->pending_timeout, g_source_remove);
-          viv_window_open_sandbox (self, sandbox);
+          viv_main_window_open_sandbox (self, sandbox);
           return;
         }
     }
 }
 
 static void
-sandboxes_changed_cb (VivWindow  *self,
+sandboxes_changed_cb (VivMainWindow  *self,
                       guint       position,
                       guint       removed,
                       guint       added,
@@ -255,7 +255,7 @@ sandboxes_changed_cb (VivWindow  *self,
 }
 
 static void
-account_failed_cb (VivWindow    *self,
+account_failed_cb (VivMainWindow    *self,
                    VivAccount   *account,
                    const GError *error,
                    VivAccounts  *accounts)
@@ -274,37 +274,37 @@ account_failed_cb (VivWindow    *self,
                                viv_account_get_display_name (account), error->message);
   else
     message = g_strdup_printf ("%s: %s", viv_account_get_display_name (account), error->message);
-  viv_window_add_toast (self, message);
+  viv_main_window_add_toast (self, message);
 }
 
 static void
-accounts_changed_cb (VivWindow *self)
+accounts_changed_cb (VivMainWindow *self)
 {
   update_overview (self);
 }
 
 static void
-search_changed_cb (VivWindow      *self,
+search_changed_cb (VivMainWindow      *self,
                    GtkSearchEntry *entry)
 {
   gtk_string_filter_set_search (self->search_filter, gtk_editable_get_text (GTK_EDITABLE (entry)));
 }
 
 static void
-filter_changed_cb (VivWindow *self)
+filter_changed_cb (VivMainWindow *self)
 {
   if (self->facet_filter != NULL)
     gtk_filter_changed (GTK_FILTER (self->facet_filter), GTK_FILTER_CHANGE_DIFFERENT);
 }
 
 static void
-shown_changed_cb (VivWindow *self)
+shown_changed_cb (VivMainWindow *self)
 {
   update_overview (self);
 }
 
 static void
-grid_activate_cb (VivWindow   *self,
+grid_activate_cb (VivMainWindow   *self,
                   guint        position,
                   GtkGridView *grid_view)
 {
@@ -312,20 +312,20 @@ grid_activate_cb (VivWindow   *self,
                                                           position);
 
   if (sandbox != NULL)
-    viv_window_open_sandbox (self, sandbox);
+    viv_main_window_open_sandbox (self, sandbox);
 }
 
 static gboolean
 pending_timeout_cb (gpointer user_data)
 {
-  VivWindow *self = user_data;
+  VivMainWindow *self = user_data;
   g_autofree char *message = NULL;
 
   self->pending_timeout = 0;
   /* Translators: %s is a sandbox id */
   message = g_strdup_printf (_("No sandbox “%s” in any account"), self->pending_sandbox_id);
   g_clear_pointer (&self->pending_sandbox_id, g_free);
-  viv_window_add_toast (self, message);
+  viv_main_window_add_toast (self, message);
   return G_SOURCE_REMOVE;
 }
 
@@ -334,7 +334,7 @@ new_sandbox_action (GtkWidget  *widget,
                     const char *action_name,
                     GVariant   *parameter)
 {
-  VivWindow *self = VIV_WINDOW (widget);
+  VivMainWindow *self = VIV_MAIN_WINDOW (widget);
   VivNewSandboxDialog *dialog = viv_new_sandbox_dialog_new (self->accounts);
 
   gtk_window_set_transient_for (GTK_WINDOW (dialog), GTK_WINDOW (self));
@@ -346,9 +346,9 @@ search_action (GtkWidget  *widget,
                const char *action_name,
                GVariant   *parameter)
 {
-  VivWindow *self = VIV_WINDOW (widget);
+  VivMainWindow *self = VIV_MAIN_WINDOW (widget);
 
-  viv_window_show_overview (self);
+  viv_main_window_show_overview (self);
   gtk_search_bar_set_search_mode (self->search_bar, TRUE);
   gtk_widget_grab_focus (GTK_WIDGET (self->search_entry));
 }
@@ -358,13 +358,13 @@ show_overview_action (GtkWidget  *widget,
                       const char *action_name,
                       GVariant   *parameter)
 {
-  viv_window_show_overview (VIV_WINDOW (widget));
+  viv_main_window_show_overview (VIV_MAIN_WINDOW (widget));
 }
 
 static void
-viv_window_dispose (GObject *object)
+viv_main_window_dispose (GObject *object)
 {
-  VivWindow *self = VIV_WINDOW (object);
+  VivMainWindow *self = VIV_MAIN_WINDOW (object);
 
   g_clear_handle_id (&self->pending_timeout, g_source_remove);
   if (self->accounts != NULL)
@@ -373,26 +373,26 @@ viv_window_dispose (GObject *object)
       g_signal_handlers_disconnect_by_data (viv_accounts_get_sandboxes (self->accounts), self);
       g_signal_handlers_disconnect_by_data (viv_accounts_get_accounts (self->accounts), self);
     }
-  gtk_widget_dispose_template (GTK_WIDGET (self), VIV_TYPE_WINDOW);
+  gtk_widget_dispose_template (GTK_WIDGET (self), VIV_TYPE_MAIN_WINDOW);
   g_clear_object (&self->accounts);
 
-  G_OBJECT_CLASS (viv_window_parent_class)->dispose (object);
+  G_OBJECT_CLASS (viv_main_window_parent_class)->dispose (object);
 }
 
 static void
-viv_window_finalize (GObject *object)
+viv_main_window_finalize (GObject *object)
 {
-  VivWindow *self = VIV_WINDOW (object);
+  VivMainWindow *self = VIV_MAIN_WINDOW (object);
 
   g_clear_pointer (&self->account_errors, g_hash_table_unref);
   g_clear_pointer (&self->templates, g_strfreev);
   g_free (self->pending_sandbox_id);
 
-  G_OBJECT_CLASS (viv_window_parent_class)->finalize (object);
+  G_OBJECT_CLASS (viv_main_window_parent_class)->finalize (object);
 }
 
 static void
-setup_for_application (VivWindow      *self,
+setup_for_application (VivMainWindow      *self,
                        VivApplication *application)
 {
   GSettings *settings;
@@ -429,34 +429,34 @@ setup_for_application (VivWindow      *self,
 }
 
 static void
-viv_window_class_init (VivWindowClass *klass)
+viv_main_window_class_init (VivMainWindowClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
-  object_class->dispose = viv_window_dispose;
-  object_class->finalize = viv_window_finalize;
+  object_class->dispose = viv_main_window_dispose;
+  object_class->finalize = viv_main_window_finalize;
 
   g_type_ensure (VIV_TYPE_SANDBOX_CARD);
   g_type_ensure (VIV_TYPE_SESSION_VIEW);
   g_type_ensure (VIV_TYPE_SANDBOX);
 
-  gtk_widget_class_set_template_from_resource (widget_class, "/io/github/vivarium/Vivarium/viv-window.ui");
-  gtk_widget_class_bind_template_child (widget_class, VivWindow, toast_overlay);
-  gtk_widget_class_bind_template_child (widget_class, VivWindow, main_stack);
-  gtk_widget_class_bind_template_child (widget_class, VivWindow, overview_stack);
-  gtk_widget_class_bind_template_child (widget_class, VivWindow, overview_title);
-  gtk_widget_class_bind_template_child (widget_class, VivWindow, search_bar);
-  gtk_widget_class_bind_template_child (widget_class, VivWindow, search_entry);
-  gtk_widget_class_bind_template_child (widget_class, VivWindow, account_dropdown);
-  gtk_widget_class_bind_template_child (widget_class, VivWindow, state_dropdown);
-  gtk_widget_class_bind_template_child (widget_class, VivWindow, template_dropdown);
-  gtk_widget_class_bind_template_child (widget_class, VivWindow, grid_view);
-  gtk_widget_class_bind_template_child (widget_class, VivWindow, filtered_sandboxes);
-  gtk_widget_class_bind_template_child (widget_class, VivWindow, sorted_sandboxes);
-  gtk_widget_class_bind_template_child (widget_class, VivWindow, search_filter);
-  gtk_widget_class_bind_template_child (widget_class, VivWindow, facet_filter);
-  gtk_widget_class_bind_template_child (widget_class, VivWindow, session_view);
+  gtk_widget_class_set_template_from_resource (widget_class, "/io/github/vivarium/Vivarium/viv-main-window.ui");
+  gtk_widget_class_bind_template_child (widget_class, VivMainWindow, toast_overlay);
+  gtk_widget_class_bind_template_child (widget_class, VivMainWindow, main_stack);
+  gtk_widget_class_bind_template_child (widget_class, VivMainWindow, overview_stack);
+  gtk_widget_class_bind_template_child (widget_class, VivMainWindow, overview_title);
+  gtk_widget_class_bind_template_child (widget_class, VivMainWindow, search_bar);
+  gtk_widget_class_bind_template_child (widget_class, VivMainWindow, search_entry);
+  gtk_widget_class_bind_template_child (widget_class, VivMainWindow, account_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, VivMainWindow, state_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, VivMainWindow, template_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, VivMainWindow, grid_view);
+  gtk_widget_class_bind_template_child (widget_class, VivMainWindow, filtered_sandboxes);
+  gtk_widget_class_bind_template_child (widget_class, VivMainWindow, sorted_sandboxes);
+  gtk_widget_class_bind_template_child (widget_class, VivMainWindow, search_filter);
+  gtk_widget_class_bind_template_child (widget_class, VivMainWindow, facet_filter);
+  gtk_widget_class_bind_template_child (widget_class, VivMainWindow, session_view);
   gtk_widget_class_bind_template_callback (widget_class, sandbox_search_text_cb);
   gtk_widget_class_bind_template_callback (widget_class, sandbox_start_time_cb);
   gtk_widget_class_bind_template_callback (widget_class, search_changed_cb);
@@ -469,34 +469,35 @@ viv_window_class_init (VivWindowClass *klass)
 }
 
 static void
-viv_window_init (VivWindow *self)
+viv_main_window_init (VivMainWindow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
 
   self->account_errors = g_hash_table_new_full (NULL, NULL, g_object_unref, g_free);
   gtk_custom_filter_set_filter_func (self->facet_filter, facet_filter_func, self, NULL);
+  gtk_search_bar_connect_entry (self->search_bar, GTK_EDITABLE (self->search_entry));
 
   if (g_str_has_suffix (APP_ID, ".Devel"))
     gtk_widget_add_css_class (GTK_WIDGET (self), "devel");
 }
 
-VivWindow *
-viv_window_new (VivApplication *application)
+VivMainWindow *
+viv_main_window_new (VivApplication *application)
 {
-  VivWindow *self;
+  VivMainWindow *self;
 
   g_return_val_if_fail (VIV_IS_APPLICATION (application), NULL);
 
-  self = g_object_new (VIV_TYPE_WINDOW, "application", application, NULL);
+  self = g_object_new (VIV_TYPE_MAIN_WINDOW, "application", application, NULL);
   setup_for_application (self, application);
   return self;
 }
 
 void
-viv_window_open_sandbox (VivWindow  *self,
+viv_main_window_open_sandbox (VivMainWindow  *self,
                          VivSandbox *sandbox)
 {
-  g_return_if_fail (VIV_IS_WINDOW (self));
+  g_return_if_fail (VIV_IS_MAIN_WINDOW (self));
   g_return_if_fail (VIV_IS_SANDBOX (sandbox));
 
   viv_session_view_set_sandbox (self->session_view, sandbox);
@@ -504,15 +505,15 @@ viv_window_open_sandbox (VivWindow  *self,
 }
 
 /**
- * viv_window_open_sandbox_id:
+ * viv_main_window_open_sandbox_id:
  *
  * Opens the sandbox with this id as soon as a listing shows it.
  */
 void
-viv_window_open_sandbox_id (VivWindow  *self,
+viv_main_window_open_sandbox_id (VivMainWindow  *self,
                             const char *sandbox_id)
 {
-  g_return_if_fail (VIV_IS_WINDOW (self));
+  g_return_if_fail (VIV_IS_MAIN_WINDOW (self));
   g_return_if_fail (sandbox_id != NULL);
 
   g_free (self->pending_sandbox_id);
@@ -524,9 +525,9 @@ viv_window_open_sandbox_id (VivWindow  *self,
 }
 
 void
-viv_window_show_overview (VivWindow *self)
+viv_main_window_show_overview (VivMainWindow *self)
 {
-  g_return_if_fail (VIV_IS_WINDOW (self));
+  g_return_if_fail (VIV_IS_MAIN_WINDOW (self));
 
   if (gtk_window_is_fullscreen (GTK_WINDOW (self)))
     gtk_window_unfullscreen (GTK_WINDOW (self));
@@ -535,12 +536,12 @@ viv_window_show_overview (VivWindow *self)
 }
 
 void
-viv_window_add_toast (VivWindow  *self,
+viv_main_window_add_toast (VivMainWindow  *self,
                       const char *message)
 {
   AdwToast *toast;
 
-  g_return_if_fail (VIV_IS_WINDOW (self));
+  g_return_if_fail (VIV_IS_MAIN_WINDOW (self));
 
   toast = adw_toast_new (message);
   adw_toast_set_timeout (toast, 6);
@@ -559,10 +560,10 @@ viv_show_error (GtkWidget    *widget,
     return;
 
   message = g_strdup_printf ("%s: %s", what, error->message);
-  if (VIV_IS_WINDOW (root))
-    viv_window_add_toast (VIV_WINDOW (root), message);
-  else if (GTK_IS_WINDOW (root) && VIV_IS_WINDOW (gtk_window_get_transient_for (GTK_WINDOW (root))))
-    viv_window_add_toast (VIV_WINDOW (gtk_window_get_transient_for (GTK_WINDOW (root))), message);
+  if (VIV_IS_MAIN_WINDOW (root))
+    viv_main_window_add_toast (VIV_MAIN_WINDOW (root), message);
+  else if (GTK_IS_WINDOW (root) && VIV_IS_MAIN_WINDOW (gtk_window_get_transient_for (GTK_WINDOW (root))))
+    viv_main_window_add_toast (VIV_MAIN_WINDOW (gtk_window_get_transient_for (GTK_WINDOW (root))), message);
   else
     g_warning ("%s", message);
 }

@@ -8,19 +8,19 @@
 
 G_BEGIN_DECLS
 
-#define VIV_TYPE_WINDOW (viv_window_get_type ())
-G_DECLARE_FINAL_TYPE (VivWindow, viv_window, VIV, WINDOW, AdwApplicationWindow)
+#define VIV_TYPE_MAIN_WINDOW (viv_main_window_get_type ())
+G_DECLARE_FINAL_TYPE (VivMainWindow, viv_main_window, VIV, MAIN_WINDOW, AdwApplicationWindow)
 
-VivWindow *viv_window_new             (VivApplication *application);
-void       viv_window_open_sandbox    (VivWindow      *self,
+VivMainWindow *viv_main_window_new             (VivApplication *application);
+void       viv_main_window_open_sandbox    (VivMainWindow      *self,
                                        VivSandbox     *sandbox);
-void       viv_window_open_sandbox_id (VivWindow      *self,
+void       viv_main_window_open_sandbox_id (VivMainWindow      *self,
                                        const char     *sandbox_id);
-void       viv_window_show_overview   (VivWindow      *self);
-void       viv_window_add_toast       (VivWindow      *self,
+void       viv_main_window_show_overview   (VivMainWindow      *self);
+void       viv_main_window_add_toast       (VivMainWindow      *self,
                                        const char     *message);
 
-/* Shows @error as a toast from any widget of a VivWindow; @what says what
+/* Shows @error as a toast from any widget of a VivMainWindow; @what says what
  * failed, for people ("Could not pause"). Cancellation is not an error. */
 void       viv_show_error             (GtkWidget      *widget,
                                        const char     *what,

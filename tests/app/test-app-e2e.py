@@ -1,0 +1,278 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""End-to-end: the real Vivarium app under a real X server, driven through
+AT-SPI, against a real vivarium-host with real sandboxes. TAP output;
+screenshots of each step go to the test log directory."""
+
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from vivtest import Environment, log, wait_for  # noqa: E402
+
+MAGENTA = (255, 0, 255)
+
+
+class Tap:
+    def __init__(self):
+        self.n = 0
+        self.failed = 0
+
+    def ok(self, condition, name):
+        self.n += 1
+        if not condition:
+            self.failed += 1
+        print(f"{'ok' if condition else 'not ok'} {self.n} - {name}", flush=True)
+        return condition
+
+
+def atspi():
+    import gi
+    gi.require_version("Atspi", "2.0")
+    from gi.repository import Atspi
+    return Atspi
+
+
+class App:
+    """The app's accessible tree, looked up fresh on every query."""
+
+    def __init__(self, Atspi):
+        self.Atspi = Atspi
+
+    def window(self):
+        desktop = self.Atspi.get_desktop(0)
+        for i in range(desktop.get_child_count()):
+            app = desktop.get_child_at_index(i)
+            for j in range(app.get_child_count() if app else 0):
+                frame = app.get_child_at_index(j)
+                if frame and frame.get_role() == self.Atspi.Role.FRAME and frame.get_name() == "Vivarium":
+                    return frame
+        return None
+
+    def find_all(self, predicate, root=None, showing=True):
+        found = []
+        root = root or self.window()
+        if root is None:
+            return found
+
+        def walk(node, depth):
+            if node is None or depth > 40:
+                return
+            try:
+                # GTK 4.8 sets SHOWING on toplevels only; a shown widget is
+                # one with a size (see shown()).
+                if showing and not node.get_state_set().contains(self.Atspi.StateType.VISIBLE):
+                    return
+                if predicate(node):
+                    found.append(node)
+                for i in range(node.get_child_count()):
+                    walk(node.get_child_at_index(i), depth + 1)
+            except Exception:
+                return
+        walk(root, 0)
+        return found
+
+    def find(self, role, name, showing=True):
+        nodes = self.find_all(lambda n: n.get_role_name() == role and
+                              (n.get_name() or "").replace("_", "") .startswith(name), showing=showing)
+        return nodes[0] if nodes else None
+
+    def card_ids(self):
+        cards = self.find_all(lambda n: n.get_role_name() == "panel" and
+                              ", " in (n.get_name() or "") and
+                              n.get_name().split(", ")[-1] in ("Running", "Paused", "Killed", "Unknown"))
+        return sorted(n.get_name().split(", ")[0] for n in cards)
+
+    def card(self, sandbox_id):
+        nodes = self.find_all(lambda n: n.get_role_name() == "panel" and
+                              (n.get_name() or "").startswith(sandbox_id + ", "))
+        return nodes[0] if nodes else None
+
+    def press(self, role, name):
+        node = wait_for(f"{role} “{name}”", lambda: self.find(role, name), 30)
+        # A GtkMenuButton's action is on its inner toggle button.
+        for target in [node] + [node.get_child_at_index(i) for i in range(node.get_child_count())]:
+            action = target.get_action_iface() if target else None
+            if action is not None and action.get_n_actions() > 0:
+                action.do_action(0)
+                return node
+        raise AssertionError(f"{name} has no action")
+
+    def shown(self, role, name):
+        for node in self.find_all(lambda n: n.get_role_name() == role and
+                                  (n.get_name() or "").replace("_", "").startswith(name)):
+            try:
+                extents = node.get_extents(self.Atspi.CoordType.WINDOW)
+            except Exception:
+                continue
+            if extents.width > 0 and extents.height > 0:
+                return node
+        return None
+
+    def menu_activate(self, env, button, item):
+        """Opens a menu button's menu and activates an item with the keyboard:
+        GTK 4.8 gives popover menu items no AT-SPI action."""
+        self.press("push button", button)
+        for _ in range(12):
+            time.sleep(0.4)
+            env.xdotool("key", "Down")
+            time.sleep(0.2)
+            focused = self.find_all(lambda n: n.get_role_name() == "menu item" and
+                                    n.get_state_set().contains(self.Atspi.StateType.FOCUSED), showing=False)
+            if focused and (focused[0].get_name() or "").replace("_", "").startswith(item):
+                env.xdotool("key", "Return")
+                return
+        raise AssertionError(f"no menu item “{item}” under “{button}”")
+
+    def center(self, node):
+        extents = node.get_extents(self.Atspi.CoordType.WINDOW)
+        return extents.x + extents.width // 2, extents.y + extents.height // 2
+
+
+def count_color(path, color, box=None):
+    from PIL import Image
+    image = Image.open(path).convert("RGB")
+    if box:
+        image = image.crop(box)
+    return sum(1 for pixel in image.getdata() if pixel == color)
+
+
+def main():
+    build_root = os.environ.get("MESON_BUILD_ROOT") or sys.argv[1]
+    log_dir = os.path.join(build_root, "meson-logs")
+    os.makedirs(log_dir, exist_ok=True)
+    tap = Tap()
+    env = Environment(build_root, log_dir)
+    try:
+        run(env, tap)
+    except Exception as e:
+        import traceback
+        for line in traceback.format_exc().splitlines():
+            print(f"# {line}")
+        tap.ok(False, f"the test ran to the end ({e})")
+        try:
+            env.screenshot("failure")
+        except Exception:
+            pass
+    finally:
+        env.teardown()
+    print(f"1..{tap.n}")
+    return 1 if tap.failed else 0
+
+
+def run(env, tap):
+    env.start_x()
+    env.start_dbus()
+    env.start_host()
+
+    first = env.create_sandbox("e2e", {"purpose": "e2e-desktop"})
+    guest = env.guest(first)
+    wait_for("the sandbox's display", lambda: guest.json("GET", "/desktop/screen")[0] == 200, 90)
+    code, _ = guest.run("xsetroot -solid '#ff00ff'")
+    assert code == 0, "xsetroot failed in the sandbox"
+
+    env.start_app()
+    Atspi = atspi()
+    app = App(Atspi)
+    wait_for("the app's window", app.window, 60)
+
+    # The grid shows exactly the host's sandboxes, and follows creation.
+    wait_for("the first card", lambda: app.card_ids() == env.sandbox_ids(), 60)
+    tap.ok(app.card_ids() == env.sandbox_ids() == [first], "the grid shows exactly the host's sandbox")
+    second = env.create_sandbox("base", {"purpose": "e2e-base"})
+    try:
+        wait_for("the new card", lambda: app.card_ids() == env.sandbox_ids(), 60)
+    except AssertionError:
+        pass
+    tap.ok(app.card_ids() == env.sandbox_ids() == sorted([first, second]),
+           "a sandbox created on the host appears in the grid")
+    # The live tile shows the sandbox's own pixels.
+    wait_for("the live tile", lambda: count_color(env.screenshot("overview"), MAGENTA) > 2000, 60, 1)
+    tap.ok(True, "the tile shows the sandbox's desktop live")
+
+    # Opening one shows its desktop.
+    x, y = app.center(app.card(first))
+    env.xdotool("mousemove", str(x), str(y), "click", "1")
+    wait_for("the session view", lambda: app.shown("filler", "Sandbox desktop"), 30)
+    path = wait_for("the desktop's pixels",
+                    lambda: (lambda p: p if count_color(p, MAGENTA) > 200000 else None)(env.screenshot("session")),
+                    60, 1)
+    tap.ok(count_color(path, MAGENTA) > 200000, "opening a sandbox shows its desktop big")
+
+    # The agent opens a terminal while nobody holds the desktop.
+    status, _ = guest.json("POST", "/desktop/launch", {"app": "debian-xterm"})
+    tap.ok(status == 200, "the agent can launch an app before the takeover")
+    wait_for("the terminal", lambda: any("xterm" in (w.get("class") or "").lower()
+                                          for w in (guest.json("GET", "/desktop/windows")[1] or [])), 30)
+
+    # Take Over: the guest holds the lock for us, agents are refused.
+    app.press("push button", "Take Over")
+    state = wait_for("the lock", lambda: (lambda s: s if s.get("held") else None)(
+        guest.json("GET", "/desktop/takeover")[1] or {}), 30)
+    tap.ok(state["holder"].endswith("(Vivarium)"), f"Take Over holds the guest's lock ({state['holder']})")
+    status, answer = guest.json("POST", "/desktop/pointer/move", {"x": 10, "y": 10})
+    tap.ok(status == 423, f"the agent's input is refused while taken over ({status})")
+    wait_for("the takeover bar", lambda: app.shown("label", "You are in control"), 30)
+    time.sleep(1)
+    env.screenshot("taken-over")
+
+    # Keys typed in the app arrive in the sandbox.
+    view = app.find("filler", "Sandbox desktop")
+    vx, vy = app.center(view)
+    env.xdotool("mousemove", str(vx), str(vy))
+    time.sleep(0.5)
+    env.xdotool("type", "--delay", "60", "echo typed-in-vivarium > /tmp/typed")
+    env.xdotool("key", "Return")
+    typed = wait_for("the typed file", lambda: (lambda r: r[1].strip() if r[0] == 0 and r[1].strip() else None)(
+        guest.run("cat /tmp/typed 2>/dev/null")), 30, 0.5)
+    tap.ok(typed == "typed-in-vivarium", f"keys typed in the app arrive in the sandbox ({typed!r})")
+    env.screenshot("typed")
+
+    # Hand Back releases the lock.
+    app.press("push button", "Hand Back")
+    wait_for("the release", lambda: not (guest.json("GET", "/desktop/takeover")[1] or {}).get("held"), 30)
+    tap.ok(True, "Hand Back releases the lock")
+    status, _ = guest.json("POST", "/desktop/pointer/move", {"x": 10, "y": 10})
+    tap.ok(status == 200, "the agent's input flows again")
+
+    # Pause shows paused; Resume reconnects.
+    app.menu_activate(env, "Sandbox Menu", "Pause")
+    wait_for("the paused page", lambda: app.shown("panel", "Sandbox Paused"), 30)
+    tap.ok(env.sandbox_state(first) == "paused", "Pause pauses the sandbox and shows it")
+    env.screenshot("paused")
+    app.press("push button", "Resume")
+    wait_for("the running state", lambda: env.sandbox_state(first) == "running", 30)
+    path = wait_for("the desktop again",
+                    lambda: (lambda p: p if count_color(p, MAGENTA) > 200000 else None)(env.screenshot("resumed")),
+                    60, 1)
+    tap.ok(True, "Resume reconnects the desktop")
+
+    # Kill, after confirmation, removes the tile.
+    app.menu_activate(env, "Sandbox Menu", "Kill Sandbox")
+    wait_for("the confirmation", lambda: app_dialog_button(Atspi, "Kill"), 30)
+    env.screenshot("kill-confirmation")
+    app_dialog_button(Atspi, "Kill").get_action_iface().do_action(0)
+    wait_for("the sandbox to go", lambda: first not in env.sandbox_ids(), 60)
+    wait_for("the tile to go", lambda: app.card_ids() == env.sandbox_ids(), 60)
+    tap.ok(app.card_ids() == [second], "Kill after confirmation removes the tile")
+    env.screenshot("killed")
+
+
+def app_dialog_button(Atspi, name):
+    """A button of the app's message dialog (its own toplevel)."""
+    desktop = Atspi.get_desktop(0)
+    for i in range(desktop.get_child_count()):
+        app = desktop.get_child_at_index(i)
+        for j in range(app.get_child_count() if app else 0):
+            toplevel = app.get_child_at_index(j)
+            found = App(Atspi).find_all(lambda n: n.get_role_name() == "push button" and
+                                        (n.get_name() or "").replace("_", "").startswith(name),
+                                        root=toplevel)
+            if found and toplevel.get_name() != "Vivarium":
+                return found[0]
+    return None
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,261 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Fixtures for the app's end-to-end tests: an X server, a private D-Bus
+session with AT-SPI, a real vivarium-host, the real app, and small clients
+for the host's control plane and a sandbox's guest."""
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import struct
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+
+
+def log(message):
+    print(f"# {message}", flush=True)
+
+
+def wait_for(what, predicate, timeout=60, interval=0.2):
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        time.sleep(interval)
+
+
+def free_display():
+    for n in range(120, 400):
+        if not os.path.exists(f"/tmp/.X11-unix/X{n}") and not os.path.exists(f"/tmp/.X{n}-lock"):
+            return n
+    raise RuntimeError("no free X display")
+
+
+class Http:
+    def __init__(self, base, headers):
+        self.base = base.rstrip("/")
+        self.headers = headers
+
+    def call(self, method, path, body=None, raw=None, content_type="application/json"):
+        data = raw if raw is not None else (None if body is None else json.dumps(body).encode())
+        request = urllib.request.Request(self.base + path, data=data, method=method)
+        for name, value in self.headers.items():
+            request.add_header(name, value)
+        if data is not None:
+            request.add_header("Content-Type", content_type)
+        try:
+            with urllib.request.urlopen(request, timeout=60) as response:
+                return response.status, response.read()
+        except urllib.error.HTTPError as e:
+            return e.code, e.read()
+
+    def json(self, method, path, body=None):
+        status, payload = self.call(method, path, body)
+        try:
+            return status, json.loads(payload) if payload else None
+        except ValueError:
+            return status, {"raw": payload[:200]}
+
+
+class Environment:
+    """Everything the app runs in; torn down in reverse order."""
+
+    def __init__(self, build_root, log_dir):
+        self.build_root = build_root
+        self.log_dir = log_dir
+        self.tmp = tempfile.mkdtemp(prefix="viv-app-test-")
+        self.children = []
+        self.shot = 0
+        self.env = dict(os.environ)
+        for name in ("runtime", "config", "data", "cache", "state", "home"):
+            os.makedirs(os.path.join(self.tmp, name), mode=0o700)
+        self.env.update({
+            "XDG_RUNTIME_DIR": os.path.join(self.tmp, "runtime"),
+            "XDG_CONFIG_HOME": os.path.join(self.tmp, "config"),
+            "XDG_DATA_HOME": os.path.join(self.tmp, "data"),
+            "XDG_CACHE_HOME": os.path.join(self.tmp, "cache"),
+            "HOME": os.path.join(self.tmp, "home"),
+            "GSETTINGS_BACKEND": "memory",
+            "GSETTINGS_SCHEMA_DIR": os.path.join(build_root, "data"),
+            "GDK_BACKEND": "x11",
+            "GTK_A11Y": "atspi",
+            "NO_AT_BRIDGE": "0",
+            "LANG": "C.UTF-8",
+            "LC_ALL": "C.UTF-8",
+            "G_MESSAGES_DEBUG": os.environ.get("G_MESSAGES_DEBUG", ""),
+        })
+        for name in ("WAYLAND_DISPLAY", "DBUS_SESSION_BUS_ADDRESS", "AT_SPI_BUS_ADDRESS", "LANGUAGE"):
+            self.env.pop(name, None)
+
+    def spawn(self, argv, name, **kwargs):
+        logfile = open(os.path.join(self.tmp, f"{name}.log"), "wb")
+        child = subprocess.Popen(argv, env=self.env, stdout=kwargs.pop("stdout", logfile),
+                                 stderr=logfile, start_new_session=True, **kwargs)
+        self.children.append((name, child))
+        return child
+
+    def start_x(self, geometry="1400x900"):
+        n = free_display()
+        self.spawn(["Xvnc", f":{n}", "-geometry", geometry, "-depth", "24",
+                    "-SecurityTypes", "None", "-rfbport", "-1", "-nolisten", "tcp"], "xvnc")
+        wait_for("the X server", lambda: os.path.exists(f"/tmp/.X11-unix/X{n}"), 30)
+        self.env["DISPLAY"] = f":{n}"
+        wait_for("the X server to answer",
+                 lambda: subprocess.run(["xdotool", "getmouselocation"], env=self.env,
+                                        capture_output=True).returncode == 0, 30)
+
+    def start_dbus(self):
+        child = self.spawn(["dbus-daemon", "--session", "--nofork", "--print-address=1"], "dbus",
+                           stdout=subprocess.PIPE)
+        address = child.stdout.readline().decode().strip()
+        assert address, "dbus-daemon gave no address"
+        self.env["DBUS_SESSION_BUS_ADDRESS"] = address
+        self.spawn(["/usr/libexec/at-spi-bus-launcher", "--launch-immediately"], "at-spi")
+        # This process is the AT-SPI client: it finds the bus the same way.
+        os.environ["DBUS_SESSION_BUS_ADDRESS"] = address
+        os.environ["DISPLAY"] = self.env["DISPLAY"]
+
+        def a11y_bus_up():
+            result = subprocess.run(
+                ["gdbus", "call", "--session", "--dest", "org.a11y.Bus", "--object-path",
+                 "/org/a11y/bus", "--method", "org.a11y.Bus.GetAddress"],
+                env=self.env, capture_output=True)
+            return result.returncode == 0
+        wait_for("the AT-SPI bus", a11y_bus_up, 30)
+
+    def start_host(self):
+        state = os.path.join(self.tmp, "host-state")
+        os.makedirs(os.path.join(state, "templates"))
+        # A desktop whose pixels the test knows: openbox paints no background,
+        # so the root colour set below is what shows.
+        with open(os.path.join(state, "templates", "e2e.template"), "w") as f:
+            f.write("[Template]\nSession=openbox\nResolution=1024x768\n")
+        self.host_state = state
+        self.spawn([os.path.join(self.build_root, "host", "vivarium-host"), "serve",
+                    "--state-dir", state], "host")
+        discovery = os.path.join(self.env["XDG_RUNTIME_DIR"], "vivarium", "host.json")
+        wait_for("the host's discovery file",
+                 lambda: os.path.exists(discovery) and os.path.getsize(discovery) > 0, 60)
+        with open(discovery) as f:
+            info = json.load(f)
+        with open(info["api_key_file"]) as f:
+            key = f.read().strip()
+        self.api = Http(info["api_url"], {"X-API-KEY": key})
+        self.sandbox_url = info["sandbox_url"]
+        self.api_url = info["api_url"]
+
+    def start_app(self, *args):
+        self.app = self.spawn([os.path.join(self.build_root, "app", "vivarium"), *args], "app")
+        return self.app
+
+    def run_app(self, *args):
+        """A second invocation: forwarded to the running instance."""
+        return subprocess.run([os.path.join(self.build_root, "app", "vivarium"), *args],
+                              env=self.env, capture_output=True, timeout=60)
+
+    def screenshot(self, name):
+        self.shot += 1
+        path = os.path.join(self.log_dir, f"app-e2e-{self.shot:02d}-{name}.png")
+        subprocess.run(["import", "-window", "root", path], env=self.env, check=True,
+                       capture_output=True)
+        log(f"screenshot {path}")
+        return path
+
+    def xdotool(self, *args):
+        subprocess.run(["xdotool", *args], env=self.env, check=True, capture_output=True)
+
+    def teardown(self):
+        for sandbox in getattr(self, "created", []):
+            try:
+                self.api.call("DELETE", f"/sandboxes/{sandbox}")
+            except Exception:
+                pass
+        import glob
+        for path in glob.glob(os.path.join(self.tmp, "host-state", "sandboxes", "*", "guest.log")):
+            sandbox = os.path.basename(os.path.dirname(path))
+            shutil.copy(path, os.path.join(self.log_dir, f"app-e2e-guest-{sandbox}.log"))
+        for name, child in reversed(self.children):
+            if child.poll() is None:
+                try:
+                    os.killpg(child.pid, signal.SIGTERM)
+                except ProcessLookupError:
+                    pass
+        for name, child in reversed(self.children):
+            try:
+                child.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(child.pid, signal.SIGKILL)
+                child.wait()
+        for name in ("app", "host"):
+            path = os.path.join(self.tmp, f"{name}.log")
+            if os.path.exists(path):
+                shutil.copy(path, os.path.join(self.log_dir, f"app-e2e-{name}.log"))
+        import glob
+        for path in glob.glob(os.path.join(self.tmp, "host-state", "sandboxes", "*", "guest.log")):
+            sandbox = os.path.basename(os.path.dirname(path))
+            shutil.copy(path, os.path.join(self.log_dir, f"app-e2e-guest-{sandbox}.log"))
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    # The host's control plane
+
+    def create_sandbox(self, template, metadata=None):
+        status, sandbox = self.api.json("POST", "/sandboxes", {
+            "templateID": template, "timeout": 1800, "metadata": metadata or {}})
+        assert status == 201, f"create: {status} {sandbox}"
+        self.created = getattr(self, "created", []) + [sandbox["sandboxID"]]
+        return sandbox["sandboxID"]
+
+    def sandbox_ids(self):
+        status, sandboxes = self.api.json("GET", "/sandboxes")
+        assert status == 200, f"list: {status} {sandboxes}"
+        return sorted(s["sandboxID"] for s in sandboxes)
+
+    def sandbox_state(self, sandbox_id):
+        status, sandbox = self.api.json("GET", f"/sandboxes/{sandbox_id}")
+        return sandbox.get("state") if status == 200 else None
+
+    def guest(self, sandbox_id):
+        status, detail = self.api.json("GET", f"/sandboxes/{sandbox_id}")
+        assert status == 200, f"get: {status} {detail}"
+        headers = {"E2b-Sandbox-Id": sandbox_id, "E2b-Sandbox-Port": "49983"}
+        if detail.get("envdAccessToken"):
+            headers["X-Access-Token"] = detail["envdAccessToken"]
+        return Guest(Http(self.sandbox_url, headers))
+
+
+class Guest:
+    def __init__(self, http):
+        self.http = http
+
+    def json(self, method, path, body=None):
+        return self.http.json(method, path, body)
+
+    def run(self, command, timeout=30):
+        """Runs a shell command through envd's Connect process API; returns
+        (exit code, stdout)."""
+        message = json.dumps({"process": {"cmd": "/bin/sh", "args": ["-c", command]}}).encode()
+        status, payload = self.http.call("POST", "/process.Process/Start",
+                                         raw=struct.pack(">BI", 0, len(message)) + message,
+                                         content_type="application/connect+json")
+        assert status == 200, f"process start: {status} {payload[:200]}"
+        out, code = b"", None
+        offset = 0
+        while offset + 5 <= len(payload):
+            flags, length = struct.unpack(">BI", payload[offset:offset + 5])
+            frame = json.loads(payload[offset + 5:offset + 5 + length] or b"{}")
+            offset += 5 + length
+            event = frame.get("event", {})
+            if "data" in event and "stdout" in event["data"]:
+                import base64
+                out += base64.b64decode(event["data"]["stdout"])
+            if "end" in event:
+                code = event["end"].get("exitCode", 0)
+        return code, out.decode(errors="replace")
