@@ -212,6 +212,9 @@ add_custom_cb (VivPreferencesWindow *self)
                              api_url, *sandbox_url ? sandbox_url : NULL, NULL);
   viv_accounts_add_async (self->accounts, account, key, self->cancellable, added_cb,
                           g_object_ref (self));
+  gtk_editable_set_text (GTK_EDITABLE (self->custom_name_row), "");
+  gtk_editable_set_text (GTK_EDITABLE (self->custom_api_url_row), "");
+  gtk_editable_set_text (GTK_EDITABLE (self->custom_sandbox_url_row), "");
   gtk_editable_set_text (GTK_EDITABLE (self->custom_key_row), "");
 }
 

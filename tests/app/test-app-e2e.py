@@ -258,6 +258,59 @@ def run(env, tap):
     tap.ok(app.card_ids() == [second], "Kill after confirmation removes the tile")
     env.screenshot("killed")
 
+    # An E2B-compatible account with a wrong key says so clearly.
+    env.activate_app_action("preferences")
+    prefs = wait_for("the preferences", lambda: toplevel(Atspi, "Preferences"), 30)
+    time.sleep(1)
+    entries = App(Atspi).find_all(lambda n: n.get_role_name() in ("text", "entry", "password text"),
+                                  root=prefs)
+    log(f"{len(entries)} entries: {[e.get_name() for e in entries]}")
+    # The custom service's rows: the last "API Key" is its key (the first
+    # one is E2B Cloud's). The window has no window manager to place it, so
+    # its window coordinates are the screen's.
+    named = {}
+    for entry in entries:
+        named[entry.get_name()] = entry
+    for name, text in (("Name", "Wrong Key"), ("API URL", env.api_url),
+                       ("API Key", "e2b_0000000000000000000000000000000000000000")):
+        x, y = App(Atspi).center(named[name])
+        env.xdotool("mousemove", str(x), str(y), "click", "1")
+        time.sleep(0.3)
+        env.xdotool("type", "--delay", "20", text)
+    env.screenshot("preferences")
+    button = wait_for("Add Service", lambda: App(Atspi).find_all(
+        lambda n: n.get_role_name() == "push button" and (n.get_name() or "").replace("_", "").startswith("Add Service"),
+        root=prefs), 10)[0]
+    button.get_action_iface().do_action(0)
+    message = wait_for("the error", lambda: any_label(Atspi, "Wrong Key refused the API key"), 60)
+    env.screenshot("wrong-key")
+    tap.ok("401" in message or "key" in message.lower(),
+           f"a wrong API key shows a clear error: {message!r}")
+
+
+def toplevel(Atspi, name):
+    desktop = Atspi.get_desktop(0)
+    for i in range(desktop.get_child_count()):
+        app = desktop.get_child_at_index(i)
+        for j in range(app.get_child_count() if app else 0):
+            window = app.get_child_at_index(j)
+            if window and window.get_name() == name:
+                return window
+    return None
+
+
+def any_label(Atspi, prefix):
+    desktop = Atspi.get_desktop(0)
+    for i in range(desktop.get_child_count()):
+        app = desktop.get_child_at_index(i)
+        for j in range(app.get_child_count() if app else 0):
+            found = App(Atspi).find_all(lambda n: n.get_role_name() == "label" and
+                                        (n.get_name() or "").startswith(prefix),
+                                        root=app.get_child_at_index(j))
+            if found:
+                return found[0].get_name()
+    return None
+
 
 def app_dialog_button(Atspi, name):
     """A button of the app's message dialog (its own toplevel)."""

@@ -130,6 +130,10 @@ class Environment:
                 env=self.env, capture_output=True)
             return result.returncode == 0
         wait_for("the AT-SPI bus", a11y_bus_up, 30)
+        # A real keyring for the API keys the app stores: an empty line is
+        # the empty password that creates and unlocks the login keyring.
+        self.spawn(["sh", "-c", "exec gnome-keyring-daemon --unlock --components=secrets "
+                    "--foreground >/dev/null <<EOF\n\nEOF\n"], "keyring")
 
     def start_host(self):
         state = os.path.join(self.tmp, "host-state")
@@ -160,6 +164,12 @@ class Environment:
         """A second invocation: forwarded to the running instance."""
         return subprocess.run([os.path.join(self.build_root, "app", "vivarium"), *args],
                               env=self.env, capture_output=True, timeout=60)
+
+    def activate_app_action(self, name):
+        subprocess.run(["gdbus", "call", "--session", "--dest", "io.github.vivarium.Vivarium",
+                        "--object-path", "/io/github/vivarium/Vivarium",
+                        "--method", "org.gtk.Actions.Activate", name, "[]", "{}"],
+                       env=self.env, check=True, capture_output=True, timeout=30)
 
     def screenshot(self, name):
         self.shot += 1
