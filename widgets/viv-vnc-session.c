@@ -75,6 +75,88 @@ G_DEFINE_FINAL_TYPE (VivVncSession, viv_vnc_session, G_TYPE_OBJECT)
 static GParamSpec *properties[N_PROPS];
 static guint signals[N_SIGNALS];
 
+/* gvnc 1.3.1 emits every signal (each framebuffer rectangle, every step of
+ * the handshake) from a g_idle_add() callback at G_PRIORITY_DEFAULT_IDLE and
+ * its coroutine waits until that idle ran. Anything that keeps a source at a
+ * higher priority ready, such as a frame clock redrawing an animating
+ * GtkSpinner at GDK_PRIORITY_REDRAW, starves those idles and the connection
+ * stalls. gvnc offers no way to choose the priority, so while a session
+ * exists a never-dispatched source, prepared first in every main-loop
+ * iteration, raises the default-priority idles added since the last
+ * iteration to GDK_PRIORITY_REDRAW: sources of equal priority are dispatched
+ * in the same iteration, so neither side starves the other. Other code's
+ * idles added meanwhile are raised too; at the redraw priority they still
+ * cannot starve redraws. */
+typedef struct
+{
+  GSource source;
+  guint   scanned_id;
+} IdleBooster;
+
+static GSource *idle_booster;
+static guint idle_booster_holds;
+
+static gboolean
+probe_prepare (GSource *source,
+               int     *timeout)
+{
+  *timeout = -1;
+  return FALSE;
+}
+
+static GSourceFuncs probe_funcs = { probe_prepare, NULL, NULL, NULL, NULL, NULL };
+
+static gboolean
+idle_booster_prepare (GSource *source,
+                      int     *timeout)
+{
+  IdleBooster *booster = (IdleBooster *) source;
+  GMainContext *context = g_source_get_context (source);
+  /* Source ids grow by one per attached source: a probe gives the next one. */
+  GSource *probe = g_source_new (&probe_funcs, sizeof (GSource));
+  guint next_id = g_source_attach (probe, context);
+
+  g_source_destroy (probe);
+  g_source_unref (probe);
+
+  if (next_id < booster->scanned_id)  /* wrapped around */
+    booster->scanned_id = 0;
+  for (guint id = booster->scanned_id + 1; id < next_id; id++)
+    {
+      GSource *found = g_main_context_find_source_by_id (context, id);
+
+      if (found != NULL && found->source_funcs == &g_idle_funcs &&
+          g_source_get_priority (found) == G_PRIORITY_DEFAULT_IDLE)
+        g_source_set_priority (found, GDK_PRIORITY_REDRAW);
+    }
+  booster->scanned_id = next_id;
+
+  *timeout = -1;
+  return FALSE;
+}
+
+static GSourceFuncs idle_booster_funcs = { idle_booster_prepare, NULL, NULL, NULL, NULL, NULL };
+
+static void
+idle_booster_hold (void)
+{
+  if (idle_booster_holds++ > 0)
+    return;
+  idle_booster = g_source_new (&idle_booster_funcs, sizeof (IdleBooster));
+  g_source_set_priority (idle_booster, G_PRIORITY_HIGH);
+  g_source_set_static_name (idle_booster, "VivVncSession idle booster");
+  ((IdleBooster *) idle_booster)->scanned_id = g_source_attach (idle_booster, NULL);
+}
+
+static void
+idle_booster_release (void)
+{
+  if (--idle_booster_holds > 0)
+    return;
+  g_source_destroy (idle_booster);
+  g_clear_pointer (&idle_booster, g_source_unref);
+}
+
 static void connect_host (VivVncSession *self);
 
 static void
@@ -564,6 +646,7 @@ viv_vnc_session_finalize (GObject *object)
   VivVncSession *self = VIV_VNC_SESSION (object);
 
   forget_password (self);
+  idle_booster_release ();
   g_clear_pointer (&self->pixels, g_bytes_unref);
   g_clear_pointer (&self->reason, g_free);
   g_clear_pointer (&self->desktop_name, g_free);
@@ -648,6 +731,7 @@ viv_vnc_session_init (VivVncSession *self)
     .red_shift = 16, .green_shift = 8, .blue_shift = 0,
   };
   self->stats_fd = -1;
+  idle_booster_hold ();
   self->jpeg_quality = -1;
   self->compression_level = -1;
 }

@@ -544,6 +544,36 @@ test_tcp_password (Fixture       *fixture,
   widgets_wait (shows_expected_pixel, fixture, 30, "orange behind VNC auth");
 }
 
+/* An animating spinner in the same window keeps the frame clock busy at
+ * redraw priority; gvnc emits its signals from default-priority idles, which
+ * redraws used to starve, so the handshake never completed. */
+static void
+test_fd_spinner (Fixture       *fixture,
+                 gconstpointer  data)
+{
+  GtkWidget *overlay = gtk_overlay_new ();
+  GtkWidget *spinner = gtk_spinner_new ();
+
+  g_object_ref (fixture->view);
+  gtk_window_set_child (GTK_WINDOW (fixture->window), overlay);
+  gtk_overlay_set_child (GTK_OVERLAY (overlay), GTK_WIDGET (fixture->view));
+  g_object_unref (fixture->view);
+  gtk_widget_set_halign (spinner, GTK_ALIGN_CENTER);
+  gtk_widget_set_valign (spinner, GTK_ALIGN_CENTER);
+  gtk_widget_set_size_request (spinner, 64, 64);
+  gtk_overlay_add_overlay (GTK_OVERLAY (overlay), spinner);
+  gtk_spinner_start (GTK_SPINNER (spinner));
+  widgets_iterate_for (300);
+
+  connect_fd (fixture);
+  set_root_color (fixture->sandbox->display, "#ff8000");
+  fixture->expected_pixel = ORANGE;
+  widgets_wait (shows_expected_pixel, fixture, 30, "orange with a spinner animating");
+  set_root_color (fixture->sandbox->display, "#008080");
+  fixture->expected_pixel = TEAL;
+  widgets_wait (shows_expected_pixel, fixture, 30, "teal with a spinner animating");
+}
+
 int
 main (int    argc,
       char **argv)
@@ -553,6 +583,7 @@ main (int    argc,
 #define ADD(path, func) \
   g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
   ADD ("/widgets/display/fd/pixels", test_fd_pixels);
+  ADD ("/widgets/display/fd/spinner", test_fd_spinner);
   ADD ("/widgets/display/fd/resize", test_fd_resize);
   ADD ("/widgets/display/fd/input", test_fd_input);
   ADD ("/widgets/display/fd/view-only", test_fd_view_only);
