@@ -203,8 +203,11 @@ def run(env, tap):
     # The agent opens a terminal while nobody holds the desktop.
     status, _ = guest.json("POST", "/desktop/launch", {"app": "debian-xterm"})
     tap.ok(status == 200, "the agent can launch an app before the takeover")
-    wait_for("the terminal", lambda: any("xterm" in (w.get("class") or "").lower()
-                                          for w in (guest.json("GET", "/desktop/windows")[1] or [])), 30)
+    wait_for("the terminal", lambda: terminal_open(guest), 30)
+
+    # The real demo agent drives the desktop through the guest's API.
+    agent = env.start_demo_agent(first)
+    wait_for("the demo agent at work", lambda: "driving sandbox" in env.read_log("demo-agent"), 60, 0.5)
 
     # Take Over: the guest holds the lock for us, agents are refused.
     app.press("push button", "Take Over")
@@ -214,6 +217,10 @@ def run(env, tap):
     status, answer = guest.json("POST", "/desktop/pointer/move", {"x": 10, "y": 10})
     tap.ok(status == 423, f"the agent's input is refused while taken over ({status})")
     wait_for("the takeover bar", lambda: app.shown("label", "You are in control"), 30)
+    waiting = wait_for("the agent to wait", lambda: "has taken over" in env.read_log("demo-agent"), 30, 0.5)
+    tap.ok(waiting and agent.poll() is None and
+           "(Vivarium) has taken over" in env.read_log("demo-agent"),
+           "the demo agent waits while the desktop is taken over")
     time.sleep(1)
     env.screenshot("taken-over")
 
@@ -222,6 +229,8 @@ def run(env, tap):
     vx, vy = app.center(view)
     env.xdotool("mousemove", str(vx), str(vy))
     time.sleep(0.5)
+    # The agent may have left half a line in the terminal: clear it first.
+    env.xdotool("key", "ctrl+u")
     env.xdotool("type", "--delay", "60", "echo typed-in-vivarium > /tmp/typed")
     env.xdotool("key", "Return")
     typed = wait_for("the typed file", lambda: (lambda r: r[1].strip() if r[0] == 0 and r[1].strip() else None)(
@@ -229,24 +238,66 @@ def run(env, tap):
     tap.ok(typed == "typed-in-vivarium", f"keys typed in the app arrive in the sandbox ({typed!r})")
     env.screenshot("typed")
 
+    # The send-keys menu: Alt+F4 reaches the sandbox's window manager, which
+    # closes the terminal.
+    app.menu_activate(env, "Send Keys", "Alt+F4")
+    wait_for("the terminal to close", lambda: not terminal_open(guest), 30, 0.5)
+    tap.ok(True, "Send Keys delivers Alt+F4 to the sandbox (its terminal closed)")
+    time.sleep(1)
+    env.screenshot("alt-f4-sent")
+
     # Hand Back releases the lock.
     app.press("push button", "Hand Back")
     wait_for("the release", lambda: not (guest.json("GET", "/desktop/takeover")[1] or {}).get("held"), 30)
     tap.ok(True, "Hand Back releases the lock")
     status, _ = guest.json("POST", "/desktop/pointer/move", {"x": 10, "y": 10})
     tap.ok(status == 200, "the agent's input flows again")
+    wait_for("the agent to carry on", lambda: "handed back" in env.read_log("demo-agent"), 30, 0.5)
+    tap.ok(agent.poll() is None, "the demo agent carries on after Hand Back")
+    env.stop(agent)
+    log("demo agent: " + " | ".join(env.read_log("demo-agent").splitlines()[-6:]))
+
+    # Zoom: Original Size shows the 1024x768 desktop pixel for pixel, which
+    # differs from the fitted view; toggling it again fits it back.
+    # The widest magenta row is the desktop's width on the screen.
+    # The takeover bar slides away after Hand Back: wait for a steady width.
+    widths = [0]
+
+    def steady_fit():
+        widths.append(magenta_width(env.screenshot("zoom-fit")))
+        return widths[-1] if 0 < widths[-1] < 1024 and widths[-1] == widths[-2] else None
+    fitted = wait_for("the fitted view", steady_fit, 30, 1)
+    app.menu_activate(env, "Sandbox Menu", "Original Size")
+    wait_for("the 1:1 view", lambda: magenta_width(env.screenshot("zoom-1-1")) == 1024, 30, 1)
+    tap.ok(True, f"Original Size shows the desktop 1:1 (1024 pixels wide, fitted {fitted})")
+    app.menu_activate(env, "Sandbox Menu", "Original Size")
+    wait_for("the fitted view again", lambda: magenta_width(env.screenshot("zoom-fit-again")) == fitted, 30, 1)
+
+    # Extend moves the host's end time later.
+    before = env.sandbox_end_at(first)
+    app.menu_activate(env, "Sandbox Menu", "Extend Timeout")
+    after = wait_for("the later end", lambda: (lambda e: e if e and e - before > 20 * 60 else None)(
+        env.sandbox_end_at(first)), 30, 0.5)
+    tap.ok(after - before > 20 * 60, f"Extend Timeout moves the host's end {after - before:.0f} s later")
 
     # Pause shows paused; Resume reconnects.
     app.menu_activate(env, "Sandbox Menu", "Pause")
     wait_for("the paused page", lambda: app.shown("panel", "Sandbox Paused"), 30)
     tap.ok(env.sandbox_state(first) == "paused", "Pause pauses the sandbox and shows it")
     env.screenshot("paused")
+    frozen = env.freezer(first)
+    log(f"paused: {frozen}")
+    tap.ok(frozen[0] == "FROZEN" and frozen[1] and all(s == "D" for s in frozen[2].values()),
+           f"the paused sandbox's {len(frozen[2])} processes are frozen")
     app.press("push button", "Resume")
     wait_for("the running state", lambda: env.sandbox_state(first) == "running", 30)
     path = wait_for("the desktop again",
                     lambda: (lambda p: p if count_color(p, MAGENTA) > 200000 else None)(env.screenshot("resumed")),
                     60, 1)
     tap.ok(True, "Resume reconnects the desktop")
+    thawed = env.freezer(first)
+    tap.ok(thawed[0] == "THAWED" and "D" not in thawed[2].values(),
+           f"the resumed sandbox's processes run again ({thawed[0]})")
 
     # Kill, after confirmation, removes the tile.
     app.menu_activate(env, "Sandbox Menu", "Kill Sandbox")
@@ -286,6 +337,19 @@ def run(env, tap):
     env.screenshot("wrong-key")
     tap.ok("401" in message or "key" in message.lower(),
            f"a wrong API key shows a clear error: {message!r}")
+
+
+def magenta_width(path):
+    from PIL import Image
+    image = Image.open(path).convert("RGB")
+    width, height = image.size
+    pixels = image.load()
+    return max(sum(1 for x in range(width) if pixels[x, y] == MAGENTA) for y in range(100, height - 100, 50))
+
+
+def terminal_open(guest):
+    return any("xterm" in (w.get("class") or "").lower()
+               for w in (guest.json("GET", "/desktop/windows")[1] or []))
 
 
 def toplevel(Atspi, name):

@@ -74,6 +74,10 @@ class Environment:
         self.tmp = tempfile.mkdtemp(prefix="viv-app-test-")
         self.children = []
         self.shot = 0
+        # Screenshots of an earlier run would mix with this run's steps.
+        import glob
+        for path in glob.glob(os.path.join(log_dir, "app-e2e-*.png")):
+            os.unlink(path)
         self.env = dict(os.environ)
         for name in ("runtime", "config", "data", "cache", "state", "home"):
             os.makedirs(os.path.join(self.tmp, name), mode=0o700)
@@ -165,6 +169,26 @@ class Environment:
         return subprocess.run([os.path.join(self.build_root, "app", "vivarium"), *args],
                               env=self.env, capture_output=True, timeout=60)
 
+    def start_demo_agent(self, sandbox_id):
+        """The real demo agent; it finds the host by $XDG_RUNTIME_DIR."""
+        source = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+        return self.spawn(["/usr/bin/python3", os.path.join(source, "demo", "vivarium-demo-agent"),
+                           "drive", sandbox_id], "demo-agent")
+
+    def read_log(self, name):
+        try:
+            with open(os.path.join(self.tmp, f"{name}.log"), errors="replace") as f:
+                return f.read()
+        except OSError:
+            return ""
+
+    def stop(self, child):
+        try:
+            os.killpg(child.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+        child.wait(timeout=10)
+
     def activate_app_action(self, name):
         subprocess.run(["gdbus", "call", "--session", "--dest", "io.github.vivarium.Vivarium",
                         "--object-path", "/io/github/vivarium/Vivarium",
@@ -204,7 +228,7 @@ class Environment:
             except subprocess.TimeoutExpired:
                 os.killpg(child.pid, signal.SIGKILL)
                 child.wait()
-        for name in ("app", "host"):
+        for name in ("app", "host", "demo-agent"):
             path = os.path.join(self.tmp, f"{name}.log")
             if os.path.exists(path):
                 shutil.copy(path, os.path.join(self.log_dir, f"app-e2e-{name}.log"))
@@ -231,6 +255,34 @@ class Environment:
     def sandbox_state(self, sandbox_id):
         status, sandbox = self.api.json("GET", f"/sandboxes/{sandbox_id}")
         return sandbox.get("state") if status == 200 else None
+
+    def sandbox_end_at(self, sandbox_id):
+        """The host's endAt in seconds since the epoch."""
+        from datetime import datetime
+        status, sandbox = self.api.json("GET", f"/sandboxes/{sandbox_id}")
+        if status != 200 or not sandbox.get("endAt"):
+            return None
+        return datetime.fromisoformat(sandbox["endAt"].replace("Z", "+00:00")).timestamp()
+
+    def freezer(self, sandbox_id):
+        """(freezer.state, cgroup exists, {pid: /proc state letter}) of the
+        sandbox's freezer cgroup, from the host's own record of it."""
+        with open(os.path.join(self.host_state, "sandboxes", sandbox_id, "sandbox.json")) as f:
+            record = json.load(f)
+        directory = next((d for d in record.get("cgroups", []) if d.startswith("/sys/fs/cgroup/freezer/")), None)
+        if directory is None:
+            return (None, False, {})
+        with open(os.path.join(directory, "freezer.state")) as f:
+            state = f.read().strip()
+        states = {}
+        with open(os.path.join(directory, "cgroup.procs")) as f:
+            for pid in f.read().split():
+                try:
+                    with open(f"/proc/{pid}/stat") as stat:
+                        states[int(pid)] = stat.read().rsplit(")", 1)[1].split()[0]
+                except OSError:
+                    pass
+        return (state, True, states)
 
     def guest(self, sandbox_id):
         status, detail = self.api.json("GET", f"/sandboxes/{sandbox_id}")
