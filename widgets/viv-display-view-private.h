@@ -34,6 +34,9 @@ struct _VivDisplayView
   gulong             after_paint_handler;
   GdkFrameClock     *frame_clock;
   guint              fallback_request_source;
+  /* Runs once gvnc has no rectangle left to emit: the update is complete. */
+  guint              update_complete_source;
+  gboolean           update_complete;
 
   /* Statistics over the last second */
   guint              stats_source;

@@ -173,7 +173,7 @@ viv_display_view_snapshot (GtkWidget   *widget,
   gtk_snapshot_restore (snapshot);
   gtk_snapshot_pop (snapshot);
 
-  if (self->request_owed)
+  if (self->request_owed && self->update_complete)
     self->drawn_since_damage = TRUE;
 }
 
@@ -260,7 +260,9 @@ request_next_update (VivDisplayView *self)
 {
   self->request_owed = FALSE;
   self->drawn_since_damage = FALSE;
+  self->update_complete = FALSE;
   g_clear_handle_id (&self->fallback_request_source, g_source_remove);
+  g_clear_handle_id (&self->update_complete_source, g_source_remove);
   viv_vnc_session_request_update (self->session, TRUE);
 }
 
@@ -292,6 +294,23 @@ fallback_request_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+static gboolean
+update_complete_cb (gpointer user_data)
+{
+  VivDisplayView *self = user_data;
+
+  /* gvnc 1.3.1 has no end-of-update signal. It emits each rectangle from an
+   * idle raised to GDK_PRIORITY_REDRAW (viv-vnc-session.c) and adds the next
+   * one as soon as it decoded it; this source is one step lower, so it only
+   * runs when gvnc has nothing left to emit: the update is complete (or the
+   * rest is still on the wire). One draw and, after it was painted, one
+   * request per update instead of one per rectangle. */
+  self->update_complete_source = 0;
+  self->update_complete = TRUE;
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+  return G_SOURCE_REMOVE;
+}
+
 static void
 session_damage_cb (VivVncSession  *session,
                    int             x,
@@ -319,7 +338,9 @@ session_damage_cb (VivVncSession  *session,
       self->fallback_request_source = g_timeout_add (FALLBACK_REQUEST_MS, fallback_request_cb, self);
     }
 
-  gtk_widget_queue_draw (GTK_WIDGET (self));
+  self->update_complete = FALSE;
+  if (self->update_complete_source == 0)
+    self->update_complete_source = g_idle_add_full (GDK_PRIORITY_REDRAW + 1, update_complete_cb, self, NULL);
 }
 
 static void
@@ -415,7 +436,9 @@ session_notify_state_cb (VivVncSession  *session,
       /* A new connection starts with nothing owed. */
       self->request_owed = FALSE;
       self->drawn_since_damage = FALSE;
+      self->update_complete = FALSE;
       g_clear_handle_id (&self->fallback_request_source, g_source_remove);
+      g_clear_handle_id (&self->update_complete_source, g_source_remove);
       _viv_display_view_release_all (self);
       _viv_display_view_set_remote_cursor (self, NULL);
     }
@@ -519,6 +542,7 @@ viv_display_view_dispose (GObject *object)
   _viv_display_view_dispose_input (self);
   _viv_display_view_dispose_clipboard (self);
   g_clear_handle_id (&self->fallback_request_source, g_source_remove);
+  g_clear_handle_id (&self->update_complete_source, g_source_remove);
   g_clear_handle_id (&self->stats_source, g_source_remove);
   g_clear_handle_id (&self->resize_source, g_source_remove);
   if (self->session != NULL)
