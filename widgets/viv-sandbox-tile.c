@@ -22,6 +22,7 @@ struct _VivSandboxTile
   guint           interval;
   guint           tick_source;
   gboolean        dirty;
+  guint           update_complete_source;
   GdkTexture     *thumbnail;
   gboolean        opened_by_fd;
 };
@@ -177,6 +178,19 @@ restart_ticks (VivSandboxTile *self)
     self->tick_source = g_timeout_add (self->interval, tick_cb, self);
 }
 
+static gboolean
+update_complete_cb (gpointer user_data)
+{
+  VivSandboxTile *self = user_data;
+
+  /* Runs once gvnc has emitted every rectangle it decoded (its idles are at
+   * GDK_PRIORITY_REDRAW, see viv-vnc-session.c): one downscale per update,
+   * not one per frame painted between its rectangles. */
+  self->update_complete_source = 0;
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+  return G_SOURCE_REMOVE;
+}
+
 static void
 session_damage_cb (VivVncSession  *session,
                    int             x,
@@ -187,7 +201,8 @@ session_damage_cb (VivVncSession  *session,
 {
   /* No request here: the next one comes with the next tick. */
   self->dirty = TRUE;
-  gtk_widget_queue_draw (GTK_WIDGET (self));
+  if (self->update_complete_source == 0)
+    self->update_complete_source = g_idle_add_full (GDK_PRIORITY_REDRAW + 1, update_complete_cb, self, NULL);
 }
 
 static void
@@ -222,6 +237,7 @@ viv_sandbox_tile_dispose (GObject *object)
   VivSandboxTile *self = VIV_SANDBOX_TILE (object);
 
   g_clear_handle_id (&self->tick_source, g_source_remove);
+  g_clear_handle_id (&self->update_complete_source, g_source_remove);
   if (self->session != NULL)
     {
       g_signal_handlers_disconnect_by_data (self->session, self);
