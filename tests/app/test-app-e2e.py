@@ -273,6 +273,13 @@ def run(env, tap):
     app.menu_activate(env, "Sandbox Menu", "Original Size")
     wait_for("the fitted view again", lambda: magenta_width(env.screenshot("zoom-fit-again")) == fitted, 30, 1)
 
+    # Copy Screenshot puts the sandbox's full-size picture on the clipboard.
+    app.menu_activate(env, "Sandbox Menu", "Copy Screenshot")
+    clip = os.path.join(env.log_dir, "app-e2e-clipboard.png")
+    size = wait_for("the clipboard image", lambda: env.clipboard_png(clip), 30, 1)
+    tap.ok(size == (1024, 768) and count_color(clip, MAGENTA) > 1024 * 768 // 2,
+           f"Copy Screenshot puts a {size[0]}x{size[1]} PNG of the desktop on the clipboard")
+
     # Extend moves the host's end time later.
     before = env.sandbox_end_at(first)
     app.menu_activate(env, "Sandbox Menu", "Extend Timeout")
@@ -308,6 +315,27 @@ def run(env, tap):
     wait_for("the tile to go", lambda: app.card_ids() == env.sandbox_ids(), 60)
     tap.ok(app.card_ids() == [second], "Kill after confirmation removes the tile")
     env.screenshot("killed")
+
+    # The New Sandbox dialog creates one on the host, and it appears.
+    app.press("push button", "New Sandbox")
+    dialog = wait_for("the dialog", lambda: toplevel(Atspi, "New Sandbox"), 30)
+    time.sleep(1)
+    entry = wait_for("the metadata entry", lambda: App(Atspi).find_all(
+        lambda n: n.get_role_name() in ("text", "entry") and (n.get_name() or "").startswith("Metadata"),
+        root=dialog), 10)[0]
+    x, y = App(Atspi).center(entry)
+    env.xdotool("mousemove", str(x), str(y), "click", "1")
+    time.sleep(0.3)
+    env.xdotool("type", "--delay", "20", "purpose=e2e-dialog")
+    env.screenshot("new-sandbox")
+    App(Atspi).find_all(lambda n: n.get_role_name() == "push button" and
+                        (n.get_name() or "").replace("_", "").startswith("Create"), root=dialog)[0] \
+        .get_action_iface().do_action(0)
+    third = wait_for("the dialog's sandbox", lambda: env.sandbox_with("purpose", "e2e-dialog"), 60, 0.5)
+    env.created.append(third)
+    wait_for("its card", lambda: app.card_ids() == env.sandbox_ids(), 60)
+    tap.ok(app.card_ids() == sorted([second, third]), "the New Sandbox dialog creates a sandbox that appears")
+    env.screenshot("created")
 
     # An E2B-compatible account with a wrong key says so clearly.
     env.activate_app_action("preferences")

@@ -74,6 +74,7 @@ class Environment:
         self.tmp = tempfile.mkdtemp(prefix="viv-app-test-")
         self.children = []
         self.shot = 0
+        self.started = time.monotonic()
         # Screenshots of an earlier run would mix with this run's steps.
         import glob
         for path in glob.glob(os.path.join(log_dir, "app-e2e-*.png")):
@@ -200,7 +201,7 @@ class Environment:
         path = os.path.join(self.log_dir, f"app-e2e-{self.shot:02d}-{name}.png")
         subprocess.run(["import", "-window", "root", path], env=self.env, check=True,
                        capture_output=True)
-        log(f"screenshot {path}")
+        log(f"screenshot {path} at {time.monotonic() - self.started:.1f} s")
         return path
 
     def xdotool(self, *args):
@@ -255,6 +256,37 @@ class Environment:
     def sandbox_state(self, sandbox_id):
         status, sandbox = self.api.json("GET", f"/sandboxes/{sandbox_id}")
         return sandbox.get("state") if status == 200 else None
+
+    def sandbox_with(self, key, value):
+        status, sandboxes = self.api.json("GET", "/sandboxes")
+        for sandbox in sandboxes if status == 200 else []:
+            if (sandbox.get("metadata") or {}).get(key) == value:
+                return sandbox["sandboxID"]
+        return None
+
+    def clipboard_png(self, path):
+        """Saves the X clipboard's image with GTK; returns its size or None."""
+        script = (
+            "import sys, gi\n"
+            "gi.require_version('Gtk', '4.0')\n"
+            "from gi.repository import Gtk, Gdk, GLib\n"
+            "Gtk.init()\n"
+            "loop = GLib.MainLoop()\n"
+            "def done(clipboard, result):\n"
+            "    try:\n"
+            "        texture = clipboard.read_texture_finish(result)\n"
+            "        if texture: texture.save_to_png(sys.argv[1])\n"
+            "    finally:\n"
+            "        loop.quit()\n"
+            "Gdk.Display.get_default().get_clipboard().read_texture_async(None, done)\n"
+            "loop.run()\n")
+        if os.path.exists(path):
+            os.unlink(path)
+        subprocess.run(["/usr/bin/python3", "-c", script, path], env=self.env, capture_output=True, timeout=30)
+        if not os.path.exists(path):
+            return None
+        from PIL import Image
+        return Image.open(path).size
 
     def sandbox_end_at(self, sandbox_id):
         """The host's endAt in seconds since the epoch."""
