@@ -33,6 +33,14 @@ own_cgroup_path (const char *controller)
       if (g_strv_length (fields) != 3)
         continue;
 
+      /* cgroup v2 is the "0::/path" line. */
+      if (*controller == '\0')
+        {
+          if (g_str_equal (fields[0], "0") && *fields[1] == '\0')
+            return g_strdup (fields[2]);
+          continue;
+        }
+
       names = g_strsplit (fields[1], ",", -1);
       if (g_strv_contains ((const char * const *) names, controller))
         return g_strdup (fields[2]);
@@ -41,22 +49,160 @@ own_cgroup_path (const char *controller)
   return NULL;
 }
 
+/* The cgroup v2 hierarchy: beside the v1 controllers on a hybrid system, or
+ * the whole of /sys/fs/cgroup on a unified one. */
+static const char *
+v2_root (void)
+{
+  if (g_file_test (CGROUP_ROOT "/unified/cgroup.procs", G_FILE_TEST_EXISTS))
+    return CGROUP_ROOT "/unified";
+  if (g_file_test (CGROUP_ROOT "/cgroup.controllers", G_FILE_TEST_EXISTS))
+    return CGROUP_ROOT;
+  return NULL;
+}
+
+/* The parent of our sandboxes' cgroups for @controller (NULL: the v2
+ * hierarchy), or NULL when there is no such hierarchy. */
+static char *
+sandboxes_parent (const char *controller)
+{
+  g_autofree char *own = NULL;
+  g_autofree char *procs = NULL;
+  g_autofree char *mount = NULL;
+
+  if (controller == NULL)
+    {
+      const char *root = v2_root ();
+
+      own = own_cgroup_path ("");
+      if (root == NULL || own == NULL)
+        return NULL;
+      mount = g_strdup (root);
+    }
+  else
+    {
+      own = own_cgroup_path (controller);
+      mount = g_build_filename (CGROUP_ROOT, controller, NULL);
+    }
+
+  procs = g_build_filename (mount, "cgroup.procs", NULL);
+  if (own == NULL || !g_file_test (procs, G_FILE_TEST_EXISTS))
+    return NULL;
+
+  return g_build_filename (mount, own, "vivarium", NULL);
+}
+
+const char *
+viv_freezer_to_string (VivFreezer freezer)
+{
+  switch (freezer)
+    {
+    case VIV_FREEZER_V1:
+      return "v1";
+    case VIV_FREEZER_V2:
+      return "v2";
+    case VIV_FREEZER_SIGSTOP:
+    default:
+      return "sigstop";
+    }
+}
+
+gboolean
+viv_freezer_from_string (const char *name,
+                         VivFreezer *out)
+{
+  for (VivFreezer f = VIV_FREEZER_V1; f <= VIV_FREEZER_SIGSTOP; f++)
+    if (g_strcmp0 (name, viv_freezer_to_string (f)) == 0)
+      {
+        *out = f;
+        return TRUE;
+      }
+
+  return FALSE;
+}
+
+/* Whether we can create a cgroup that has @control_file: the only sure test of
+ * a writable hierarchy (a read-only mount, a delegated subtree, a container). */
+static gboolean
+freezer_usable (VivFreezer freezer)
+{
+  g_autofree char *parent = sandboxes_parent (freezer == VIV_FREEZER_V1 ? "freezer" : NULL);
+  g_autofree char *probe_name = NULL;
+  g_autofree char *probe = NULL;
+  g_autofree char *control = NULL;
+  gboolean usable;
+
+  if (parent == NULL || g_mkdir_with_parents (parent, 0755) != 0)
+    return FALSE;
+
+  probe_name = g_strdup_printf ("probe-%d", (int) getpid ());
+  probe = g_build_filename (parent, probe_name, NULL);
+  control = g_build_filename (probe, freezer == VIV_FREEZER_V1 ? "freezer.state"
+                                                               : "cgroup.freeze", NULL);
+  if (g_mkdir (probe, 0755) != 0 && errno != EEXIST)
+    return FALSE;
+
+  usable = access (control, W_OK) == 0;
+  g_rmdir (probe);
+  return usable;
+}
+
+gboolean
+viv_freezer_detect (VivFreezer  *out,
+                    GError     **error)
+{
+  const char *wanted = g_getenv ("VIVARIUM_HOST_FREEZER");
+  VivFreezer freezer;
+
+  if (wanted != NULL && *wanted != '\0')
+    {
+      if (!viv_freezer_from_string (wanted, &freezer))
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                       "VIVARIUM_HOST_FREEZER must be v1, v2 or sigstop, not “%s”", wanted);
+          return FALSE;
+        }
+      if (freezer != VIV_FREEZER_SIGSTOP && !freezer_usable (freezer))
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                       "VIVARIUM_HOST_FREEZER=%s, but that freezer is not writable here",
+                       wanted);
+          return FALSE;
+        }
+      *out = freezer;
+      return TRUE;
+    }
+
+  if (freezer_usable (VIV_FREEZER_V1))
+    *out = VIV_FREEZER_V1;
+  else if (freezer_usable (VIV_FREEZER_V2))
+    *out = VIV_FREEZER_V2;
+  else
+    *out = VIV_FREEZER_SIGSTOP;
+
+  return TRUE;
+}
+
 GStrv
-viv_cgroup_create (const char *id)
+viv_cgroup_create (const char *id,
+                   VivFreezer  freezer)
 {
   g_autoptr (GStrvBuilder) builder = g_strv_builder_new ();
 
   for (guint i = 0; controllers[i] != NULL; i++)
     {
-      g_autofree char *own = own_cgroup_path (controllers[i]);
-      g_autofree char *mount = g_build_filename (CGROUP_ROOT, controllers[i], NULL);
-      g_autofree char *procs = g_build_filename (mount, "cgroup.procs", NULL);
+      g_autofree char *parent = NULL;
       g_autofree char *dir = NULL;
 
-      if (own == NULL || !g_file_test (procs, G_FILE_TEST_EXISTS))
+      /* Only the chosen freezer holds the sandbox: two would fight over it. */
+      if (g_str_equal (controllers[i], "freezer") && freezer != VIV_FREEZER_V1)
         continue;
 
-      dir = g_build_filename (mount, own, "vivarium", id, NULL);
+      parent = sandboxes_parent (controllers[i]);
+      if (parent == NULL)
+        continue;
+
+      dir = g_build_filename (parent, id, NULL);
       if (g_mkdir_with_parents (dir, 0755) != 0)
         {
           g_debug ("No %s cgroup for %s: %s", controllers[i], id, g_strerror (errno));
@@ -66,7 +212,39 @@ viv_cgroup_create (const char *id)
       g_strv_builder_add (builder, dir);
     }
 
+  if (freezer == VIV_FREEZER_V2)
+    {
+      g_autofree char *parent = sandboxes_parent (NULL);
+      g_autofree char *dir = parent != NULL ? g_build_filename (parent, id, NULL) : NULL;
+
+      if (dir != NULL && g_mkdir_with_parents (dir, 0755) == 0)
+        g_strv_builder_add (builder, dir);
+      else
+        g_warning ("No cgroup v2 directory for %s: %s", id, g_strerror (errno));
+    }
+
   return g_strv_builder_end (builder);
+}
+
+const char *
+viv_cgroup_find_freezer (const char * const *cgroups,
+                         VivFreezer          freezer)
+{
+  const char *control;
+
+  if (freezer == VIV_FREEZER_SIGSTOP)
+    return NULL;
+
+  control = freezer == VIV_FREEZER_V1 ? "freezer.state" : "cgroup.freeze";
+  for (guint i = 0; cgroups != NULL && cgroups[i] != NULL; i++)
+    {
+      g_autofree char *path = g_build_filename (cgroups[i], control, NULL);
+
+      if (g_file_test (path, G_FILE_TEST_EXISTS))
+        return cgroups[i];
+    }
+
+  return NULL;
 }
 
 const char *
@@ -164,8 +342,40 @@ viv_cgroup_read_stat (const char *dir,
   return FALSE;
 }
 
+/* v2: cgroup.events says "frozen 1" once every task has stopped. */
+static gboolean
+v2_set_frozen (const char  *dir,
+               gboolean     frozen,
+               GError     **error)
+{
+  g_autofree char *path = g_build_filename (dir, "cgroup.freeze", NULL);
+  g_autofree char *events_path = g_build_filename (dir, "cgroup.events", NULL);
+  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  guint64 wanted = frozen ? 1 : 0;
+
+  if (!g_file_set_contents_full (path, frozen ? "1" : "0", -1, G_FILE_SET_CONTENTS_NONE,
+                                 0644, error))
+    return FALSE;
+
+  while (g_get_monotonic_time () < deadline)
+    {
+      guint64 state;
+
+      if (viv_cgroup_read_stat (dir, "cgroup.events", "frozen", &state) && state == wanted)
+        return TRUE;
+      if (!g_file_test (events_path, G_FILE_TEST_EXISTS))
+        break;
+      g_usleep (500);
+    }
+
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
+               "cgroup v2 did not report frozen %d within 10 s", (int) wanted);
+  return FALSE;
+}
+
 gboolean
 viv_cgroup_set_frozen (const char  *freezer_dir,
+                       VivFreezer   freezer,
                        gboolean     frozen,
                        GError     **error)
 {
@@ -173,6 +383,8 @@ viv_cgroup_set_frozen (const char  *freezer_dir,
   const char *wanted = frozen ? "FROZEN" : "THAWED";
   gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
 
+  if (freezer == VIV_FREEZER_V2)
+    return v2_set_frozen (freezer_dir, frozen, error);
   if (!g_file_set_contents_full (path, wanted, -1, G_FILE_SET_CONTENTS_NONE, 0644, error))
     return FALSE;
 

@@ -5,10 +5,32 @@
 
 G_BEGIN_DECLS
 
+/* How pause stops a sandbox, chosen once at host start (v1, else v2, else
+ * signals) and recorded with each sandbox so that adoption keeps using it. */
+typedef enum {
+  VIV_FREEZER_V1,      /* freezer.state of the v1 freezer controller */
+  VIV_FREEZER_V2,      /* cgroup.freeze of a cgroup v2 directory */
+  VIV_FREEZER_SIGSTOP, /* SIGSTOP/SIGCONT of the whole process tree */
+} VivFreezer;
+
+const char  *viv_freezer_to_string     (VivFreezer    freezer);
+gboolean     viv_freezer_from_string   (const char   *name,
+                                        VivFreezer   *out);
+/* The first usable mechanism, or the one VIVARIUM_HOST_FREEZER names (an
+ * error when that one is not usable here). */
+gboolean     viv_freezer_detect        (VivFreezer   *out,
+                                        GError      **error);
+
 /* cgroup v1: each sandbox gets <controller root>/<our own cgroup>/vivarium/<id>
  * for the freezer (pause), memory and cpuacct (metrics) controllers; the ones
  * we may not create are skipped, and the caller falls back to /proc. */
-GStrv        viv_cgroup_create         (const char   *id);
+/* With VIV_FREEZER_V2 the freezer is <v2 root>/<our own cgroup>/vivarium/<id>
+ * instead of the v1 freezer controller. */
+GStrv        viv_cgroup_create         (const char   *id,
+                                        VivFreezer    freezer);
+/* The directory among @cgroups that freezes with @freezer, or NULL. */
+const char  *viv_cgroup_find_freezer   (const char * const *cgroups,
+                                        VivFreezer    freezer);
 /* The directory of @controller among @cgroups, or NULL. */
 const char  *viv_cgroup_find           (const char * const *cgroups,
                                         const char   *controller);
@@ -25,8 +47,10 @@ gboolean     viv_cgroup_read_stat      (const char   *dir,
                                         const char   *file,
                                         const char   *key,
                                         guint64      *out);
-/* Blocking: writes freezer.state and waits until the kernel reports it. */
+/* Blocking: writes freezer.state (v1) or cgroup.freeze (v2) and waits until
+ * the kernel reports it. */
 gboolean     viv_cgroup_set_frozen     (const char   *freezer_dir,
+                                        VivFreezer    freezer,
                                         gboolean      frozen,
                                         GError      **error);
 void         viv_cgroup_remove         (const char * const *cgroups);

@@ -31,6 +31,7 @@ struct _VivHost
   GHashTable     *sandboxes;   /* id -> VivSandbox, the ones that are ready */
   GHashTable     *templates;   /* name -> VivTemplate */
   guint           tick_id;
+  VivFreezer      freezer;     /* for new sandboxes; adopted ones keep theirs */
 };
 
 /* Lifecycle operations shared by the control plane and the timeout ticker.

@@ -287,8 +287,9 @@ adopt_sandboxes (VivHost *self)
           continue;
         }
 
-      g_message ("Adopted sandbox %s (%s, %s)", sandbox->id, sandbox->template_id,
-                 viv_sandbox_state_to_string (sandbox->state));
+      g_message ("Adopted sandbox %s (%s, %s, freezer %s)", sandbox->id, sandbox->template_id,
+                 viv_sandbox_state_to_string (sandbox->state),
+                 viv_freezer_to_string (sandbox->freezer));
       g_hash_table_replace (self->sandboxes, sandbox->id, g_object_ref (sandbox));
     }
 }
@@ -402,7 +403,7 @@ create_thread (GTask        *task,
   CreateData *data = task_data;
   GError *error = NULL;
 
-  data->sandbox->cgroups = viv_cgroup_create (data->sandbox->id);
+  data->sandbox->cgroups = viv_cgroup_create (data->sandbox->id, data->sandbox->freezer);
   if (!viv_sandbox_spawn (data->sandbox, data->template, data->guest_binary, &error) ||
       !viv_sandbox_save (data->sandbox, &error))
     {
@@ -476,6 +477,7 @@ viv_host_create_async (VivHost                *self,
     }
 
   data->sandbox = sandbox;
+  sandbox->freezer = self->freezer;
   data->template = options->template;
   data->guest_binary = g_strdup (self->guest_binary);
   g_task_set_task_data (task, data, (GDestroyNotify) create_data_free);
@@ -522,6 +524,8 @@ frozen_cb (GObject      *source,
   sandbox->busy = FALSE;
   if (!viv_sandbox_set_frozen_finish (sandbox, result, &error))
     {
+      g_warning ("Cannot %s sandbox %s: %s", data->paused ? "pause" : "resume", sandbox->id,
+                 error->message);
       error->domain = VIV_HOST_ERROR;
       error->code = SOUP_STATUS_INTERNAL_SERVER_ERROR;
       g_task_return_error (task, error);
@@ -701,6 +705,12 @@ viv_host_new (const VivHostOptions  *options,
 
   if (!load_or_create_api_key (self, error))
     return NULL;
+
+  if (!viv_freezer_detect (&self->freezer, error))
+    return NULL;
+  g_message ("Pausing sandboxes with %s", self->freezer == VIV_FREEZER_V1 ?
+             "the cgroup v1 freezer" : self->freezer == VIV_FREEZER_V2 ?
+             "the cgroup v2 freezer (cgroup.freeze)" : "SIGSTOP of each process tree");
 
   self->templates = viv_template_load_all (self->templates_dir);
 

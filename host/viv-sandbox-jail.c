@@ -395,7 +395,8 @@ viv_sandbox_is_alive (VivSandbox *self)
 GArray *
 viv_sandbox_list_pids (VivSandbox *self)
 {
-  const char *freezer = viv_cgroup_find ((const char * const *) self->cgroups, "freezer");
+  const char *freezer = viv_cgroup_find_freezer ((const char * const *) self->cgroups,
+                                                 self->freezer);
 
   if (freezer != NULL)
     return viv_cgroup_read_pids (freezer);
@@ -407,32 +408,78 @@ viv_sandbox_list_pids (VivSandbox *self)
 }
 
 /* Without a freezer: stop (or continue) every process of the tree, again until
- * no new process appeared in between. */
-static void
-signal_tree (VivSandbox *self,
-             int         signal_number)
+ * no new process appeared in between. A process forked after its parent was
+ * listed shows up in the next round; one forked by a parent that was already
+ * stopped cannot exist, so the rounds end once a listing brings nothing new.
+ * A pid reused by a new process after its owner died is signalled again.
+ * SIGSTOP is delivered asynchronously: a stop also waits until each process
+ * reports itself stopped, so that "paused" means it. */
+static gboolean
+signal_tree (VivSandbox  *self,
+             int          signal_number,
+             GError     **error)
 {
   g_autoptr (GHashTable) done = g_hash_table_new (NULL, NULL);
+  gboolean settled = FALSE;
+  gint64 deadline;
 
-  for (guint round = 0; round < 20; round++)
+  for (guint round = 0; round < 1000 && !settled; round++)
     {
       g_autoptr (GArray) pids = viv_sandbox_list_pids (self);
-      gboolean new_ones = FALSE;
 
+      settled = TRUE;
       for (guint i = 0; i < pids->len; i++)
         {
           GPid pid = g_array_index (pids, GPid, i);
+          guint64 start_time = 0;
+          gpointer seen;
 
-          if (g_hash_table_add (done, GINT_TO_POINTER (pid)))
+          /* Keyed by pid, valued by start time + 1 so that a reused pid is new. */
+          if (!viv_proc_start_time (pid, &start_time))
+            continue;
+          if (!g_hash_table_lookup_extended (done, GINT_TO_POINTER (pid), NULL, &seen) ||
+              GPOINTER_TO_SIZE (seen) != (gsize) start_time + 1)
             {
+              g_hash_table_insert (done, GINT_TO_POINTER (pid),
+                                   GSIZE_TO_POINTER ((gsize) start_time + 1));
               kill (pid, signal_number);
-              new_ones = TRUE;
+              settled = FALSE;
             }
         }
-
-      if (!new_ones)
-        break;
     }
+
+  if (!settled)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_BUSY,
+                   "Sandbox %s kept forking new processes faster than they could be stopped",
+                   self->id);
+      return FALSE;
+    }
+
+  if (signal_number != SIGSTOP)
+    return TRUE;
+
+  deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  while (g_get_monotonic_time () < deadline)
+    {
+      g_autoptr (GArray) pids = viv_sandbox_list_pids (self);
+      gboolean all_stopped = TRUE;
+
+      for (guint i = 0; i < pids->len && all_stopped; i++)
+        {
+          char state = viv_proc_state (g_array_index (pids, GPid, i));
+
+          all_stopped = state == 0 || state == 'T' || state == 't' || state == 'Z' ||
+                        state == 'X';
+        }
+      if (all_stopped)
+        return TRUE;
+      g_usleep (200);
+    }
+
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
+               "Not every process of sandbox %s stopped within 10 s", self->id);
+  return FALSE;
 }
 
 static void
@@ -443,12 +490,22 @@ set_frozen_thread (GTask        *task,
 {
   VivSandbox *self = source_object;
   gboolean frozen = GPOINTER_TO_INT (task_data);
-  const char *freezer = viv_cgroup_find ((const char * const *) self->cgroups, "freezer");
+  const char *freezer = viv_cgroup_find_freezer ((const char * const *) self->cgroups,
+                                                 self->freezer);
   g_autoptr (GError) error = NULL;
+
+  if (self->freezer != VIV_FREEZER_SIGSTOP && freezer == NULL)
+    {
+      /* Its cgroup vanished (removed by hand): never claim a pause we did not do. */
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                               "The %s freezer cgroup of sandbox %s is gone",
+                               viv_freezer_to_string (self->freezer), self->id);
+      return;
+    }
 
   if (freezer != NULL)
     {
-      if (!viv_cgroup_set_frozen (freezer, frozen, &error))
+      if (!viv_cgroup_set_frozen (freezer, self->freezer, frozen, &error))
         {
           g_task_return_error (task, g_steal_pointer (&error));
           return;
@@ -456,7 +513,14 @@ set_frozen_thread (GTask        *task,
     }
   else
     {
-      signal_tree (self, frozen ? SIGSTOP : SIGCONT);
+      if (!signal_tree (self, frozen ? SIGSTOP : SIGCONT, &error))
+        {
+          /* Half a stop is no pause: let everything run again. */
+          if (frozen)
+            signal_tree (self, SIGCONT, NULL);
+          g_task_return_error (task, g_steal_pointer (&error));
+          return;
+        }
     }
 
   g_task_return_boolean (task, TRUE);
@@ -472,8 +536,6 @@ viv_sandbox_set_frozen_async (VivSandbox          *self,
 
   g_task_set_source_tag (task, viv_sandbox_set_frozen_async);
   g_task_set_task_data (task, GINT_TO_POINTER (frozen), NULL);
-  self->frozen_by_signal = frozen &&
-    viv_cgroup_find ((const char * const *) self->cgroups, "freezer") == NULL;
   g_task_run_in_thread (task, set_frozen_thread);
 }
 
@@ -503,13 +565,14 @@ destroy_thread (GTask        *task,
                 GCancellable *cancellable)
 {
   VivSandbox *self = source_object;
-  const char *freezer = viv_cgroup_find ((const char * const *) self->cgroups, "freezer");
+  const char *freezer = viv_cgroup_find_freezer ((const char * const *) self->cgroups,
+                                                 self->freezer);
   gint64 deadline;
 
   /* Freeze first so that nothing forks while we kill; SIGKILL reaches frozen
-   * tasks once they thaw. */
+   * tasks once they thaw (v1), or at once (v2). */
   if (freezer != NULL)
-    viv_cgroup_set_frozen (freezer, TRUE, NULL);
+    viv_cgroup_set_frozen (freezer, self->freezer, TRUE, NULL);
 
   {
     g_autoptr (GArray) pids = viv_sandbox_list_pids (self);
@@ -521,9 +584,9 @@ destroy_thread (GTask        *task,
     kill (self->pid, SIGKILL);
 
   if (freezer != NULL)
-    viv_cgroup_set_frozen (freezer, FALSE, NULL);
+    viv_cgroup_set_frozen (freezer, self->freezer, FALSE, NULL);
   else
-    signal_tree (self, SIGKILL);
+    signal_tree (self, SIGKILL, NULL);
 
   deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
   while (g_get_monotonic_time () < deadline)

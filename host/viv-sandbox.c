@@ -176,8 +176,8 @@ viv_sandbox_save (VivSandbox  *self,
   json_builder_add_int_value (builder, self->disk_mb);
   json_builder_set_member_name (builder, "state");
   json_builder_add_string_value (builder, viv_sandbox_state_to_string (self->state));
-  json_builder_set_member_name (builder, "frozenBySignal");
-  json_builder_add_boolean_value (builder, self->frozen_by_signal);
+  json_builder_set_member_name (builder, "freezer");
+  json_builder_add_string_value (builder, viv_freezer_to_string (self->freezer));
   json_builder_set_member_name (builder, "pid");
   json_builder_add_int_value (builder, self->pid);
   json_builder_set_member_name (builder, "pidStartTime");
@@ -258,8 +258,7 @@ viv_sandbox_load (const char  *dir,
   self->disk_mb = json_object_get_int_member_with_default (object, "diskSizeMB", 2048);
   self->state = g_strcmp0 (json_object_get_string_member_with_default (object, "state", ""),
                            "paused") == 0 ? VIV_SANDBOX_PAUSED : VIV_SANDBOX_RUNNING;
-  self->frozen_by_signal = json_object_get_boolean_member_with_default (object,
-                                                                        "frozenBySignal", FALSE);
+
   self->pid = json_object_get_int_member (object, "pid");
   self->pid_start_time = json_object_get_int_member_with_default (object, "pidStartTime", 0);
 
@@ -303,6 +302,15 @@ viv_sandbox_load (const char  *dir,
       }
     self->cgroups = g_strv_builder_end (builder);
   }
+
+  /* The freezer it was paused with, whatever this host would pick now; records
+   * from before the choice existed used the v1 freezer when they had one. */
+  if (!viv_freezer_from_string (json_object_get_string_member_with_default (object, "freezer",
+                                                                             NULL),
+                                &self->freezer))
+    self->freezer = viv_cgroup_find_freezer ((const char * const *) self->cgroups,
+                                             VIV_FREEZER_V1) != NULL ? VIV_FREEZER_V1
+                                                                     : VIV_FREEZER_SIGSTOP;
 
   return g_steal_pointer (&self);
 

@@ -4,6 +4,7 @@
 #include <gio/gio.h>
 #include <json-glib/json-glib.h>
 
+#include "viv-cgroup.h"
 #include "viv-template.h"
 
 G_BEGIN_DECLS
@@ -49,7 +50,7 @@ struct _VivSandbox
 
   VivSandboxState  state;
   gboolean         busy;          /* pausing, resuming or being killed: 409 */
-  gboolean         frozen_by_signal; /* paused with SIGSTOP, not the freezer */
+  VivFreezer       freezer;       /* how pause stops it, fixed at creation */
 
   GSubprocess     *process;       /* bwrap, when we started it (not adopted) */
   GPid             pid;           /* bwrap, outside the namespaces */

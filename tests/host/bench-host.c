@@ -459,6 +459,57 @@ out:
     kill_sandbox (host, g_ptr_array_index (ids, i));
 }
 
+/* Pause and resume of one idle base sandbox with each mechanism forced, on a
+ * host of its own; the v1 freezer (the default here) is the baseline. */
+static void
+bench_freezers (void)
+{
+  static const char * const freezers[] = { "v1", "v2", "sigstop" };
+  double baseline_pause = 0, baseline_resume = 0;
+  g_autofree char *saved = g_strdup (g_getenv ("VIVARIUM_HOST_FREEZER"));
+
+  for (guint f = 0; f < G_N_ELEMENTS (freezers); f++)
+    {
+      g_autoptr (GArray) pause_ms = g_array_new (FALSE, FALSE, sizeof (double));
+      g_autoptr (GArray) resume_ms = g_array_new (FALSE, FALSE, sizeof (double));
+      g_autofree char *failure = NULL;
+      g_autofree char *id = NULL;
+      VivTestHost *host;
+      double elapsed;
+
+      g_setenv ("VIVARIUM_HOST_FREEZER", freezers[f], TRUE);
+      host = viv_test_host_start (NULL, NULL);
+      id = create (host, "base", &elapsed, NULL, &failure);
+      g_assert_nonnull (id);
+
+      for (guint i = 0; i < 2 * ROUNDS; i++)
+        {
+          elapsed = post_ms (host, id, "pause");
+          g_array_append_val (pause_ms, elapsed);
+          elapsed = post_ms (host, id, "resume");
+          g_array_append_val (resume_ms, elapsed);
+        }
+
+      kill_sandbox (host, id);
+      viv_test_host_stop (host);
+
+      if (f == 0)
+        {
+          baseline_pause = median (pause_ms);
+          baseline_resume = median (resume_ms);
+        }
+      g_print ("# freezer %s: pause median %.2f ms, resume median %.2f ms "
+               "(ratio to v1: %.2f, %.2f)\n", freezers[f], median (pause_ms),
+               median (resume_ms), median (pause_ms) / MAX (baseline_pause, 0.001),
+               median (resume_ms) / MAX (baseline_resume, 0.001));
+    }
+
+  if (saved != NULL)
+    g_setenv ("VIVARIUM_HOST_FREEZER", saved, TRUE);
+  else
+    g_unsetenv ("VIVARIUM_HOST_FREEZER");
+}
+
 static void
 test_bench (void)
 {
@@ -467,6 +518,7 @@ test_bench (void)
   bench_base (host);
   bench_desktop (host);
   viv_test_host_stop (host);
+  bench_freezers ();
 }
 
 int

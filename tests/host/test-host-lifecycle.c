@@ -353,49 +353,100 @@ test_list_filters_pages (Fixture       *fixture,
   g_assert_cmpuint (g_hash_table_size (seen), ==, 3);
 }
 
+/* The State letter of /proc/<pid>/status, or 0 once the process is gone. */
+static char
+process_state (GPid pid)
+{
+  g_autofree char *status_path = g_strdup_printf ("/proc/%d/status", pid);
+  g_autofree char *status = NULL;
+  const char *line;
+
+  if (!g_file_get_contents (status_path, &status, NULL, NULL))
+    return 0;
+
+  line = strstr (status, "\nState:\t");
+  g_assert_nonnull (line);
+  return line[strlen ("\nState:\t")];
+}
+
+/* Checks, the way the kernel reports it for the sandbox's mechanism, that
+ * every one of its processes is frozen (or runs again). */
 static void
 assert_all_frozen (VivTestHost *host,
                    const char  *id,
                    gboolean     frozen)
 {
+  g_autofree char *mechanism = viv_test_host_freezer (host, id);
   g_autofree char *freezer = viv_test_host_freezer_dir (host, id);
-  g_autofree char *state_path = NULL;
-  g_autofree char *procs_path = NULL;
-  g_autofree char *state = NULL;
-  g_autofree char *procs = NULL;
-  g_auto (GStrv) pids = NULL;
+  g_autoptr (GArray) pids = NULL;
+  const char *wanted = g_getenv ("VIVARIUM_HOST_FREEZER");
   guint checked = 0;
 
-  if (freezer == NULL)
+  g_assert_nonnull (mechanism);
+  /* The host uses the mechanism it was told to, or the first usable one. */
+  if (wanted != NULL && *wanted != '\0')
+    g_assert_cmpstr (mechanism, ==, wanted);
+
+  if (g_str_equal (mechanism, "v1"))
     {
-      g_test_skip ("No freezer cgroup on this machine");
-      return;
+      g_autofree char *state_path = g_build_filename (freezer, "freezer.state", NULL);
+      g_autofree char *state = NULL;
+
+      g_assert_true (g_file_get_contents (state_path, &state, NULL, NULL));
+      g_assert_cmpstr (g_strstrip (state), ==, frozen ? "FROZEN" : "THAWED");
+    }
+  else if (g_str_equal (mechanism, "v2"))
+    {
+      g_autofree char *events_path = g_build_filename (freezer, "cgroup.events", NULL);
+      g_autofree char *events = NULL;
+
+      g_assert_true (g_file_get_contents (events_path, &events, NULL, NULL));
+      g_assert_nonnull (strstr (events, frozen ? "frozen 1\n" : "frozen 0\n"));
+    }
+  else
+    {
+      g_assert_cmpstr (mechanism, ==, "sigstop");
+      g_assert_null (freezer);
     }
 
-  state_path = g_build_filename (freezer, "freezer.state", NULL);
-  procs_path = g_build_filename (freezer, "cgroup.procs", NULL);
-  g_assert_true (g_file_get_contents (state_path, &state, NULL, NULL));
-  g_assert_cmpstr (g_strstrip (state), ==, frozen ? "FROZEN" : "THAWED");
-
-  g_assert_true (g_file_get_contents (procs_path, &procs, NULL, NULL));
-  pids = g_strsplit (procs, "\n", -1);
-  for (guint i = 0; pids[i] != NULL; i++)
+  pids = viv_test_host_sandbox_pids (host, id);
+  for (guint i = 0; i < pids->len; i++)
     {
-      g_autofree char *status_path = g_strdup_printf ("/proc/%s/status", pids[i]);
-      g_autofree char *status = NULL;
-      const char *line;
+      GPid pid = g_array_index (pids, GPid, i);
+      gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+      char state = process_state (pid);
 
-      if (*pids[i] == '\0' || !g_file_get_contents (status_path, &status, NULL, NULL))
+      /* Gone, or dead and waiting for its stopped parent: not running. */
+      if (state == 0 || state == 'Z' || state == 'X')
         continue;
 
-      line = strstr (status, "\nState:\t");
-      g_assert_nonnull (line);
-      line += strlen ("\nState:\t");
-      /* cgroup v1 shows frozen tasks in uninterruptible sleep. */
+      /* cgroup v1 shows frozen tasks in uninterruptible sleep, SIGSTOP as
+       * stopped; cgroup v2 leaves the state letter alone (cgroup.events is
+       * its report, checked above) but a v2-frozen task never runs. A frozen
+       * state is final; a thawed task may still sit in D for a moment (disk
+       * I/O on a loaded machine), so that side is polled for. */
       if (frozen)
-        g_assert_true (*line == 'D' || *line == 'T');
+        {
+          if (g_str_equal (mechanism, "v1"))
+            g_assert_true (state == 'D' || state == 'T');
+          else if (g_str_equal (mechanism, "sigstop"))
+            g_assert_true (state == 'T');
+          else
+            g_assert_true (state != 'R');
+        }
       else
-        g_assert_true (*line != 'D' && *line != 'T');
+        {
+          while ((state == 'T' || state == 't' ||
+                  (state == 'D' && g_str_equal (mechanism, "v1"))) &&
+                 g_get_monotonic_time () < deadline)
+            {
+              g_usleep (10 * 1000);
+              state = process_state (pid);
+            }
+          g_assert_true (state != 'T' && state != 't');
+          if (g_str_equal (mechanism, "v1"))
+            g_assert_true (state != 'D');
+        }
       checked++;
     }
 
@@ -436,6 +487,103 @@ test_pause_resume (Fixture       *fixture,
   g_assert_cmpuint (post (host, id, "pause", "{}", FALSE), ==, 204);
   g_assert_cmpuint (post (host, id, "connect", "{\"timeout\":30}", TRUE), ==, 201);
   assert_all_frozen (host, id, FALSE);
+}
+
+/* Starts a shell inside the sandbox that forks all the time (a short sleep
+ * every few ms, each living 2 s) and leaves it running in the background. It
+ * ends by itself after 2000 rounds, in case a failed test leaves it behind. */
+static void
+start_fork_storm (VivTestHost *host,
+                  const char  *id,
+                  const char  *token)
+{
+  static const char request[] =
+    "{\"process\":{\"cmd\":\"/bin/sh\",\"args\":[\"-c\","
+    "\"(for i in $(seq 2000); do sleep 2 & sleep 0.01; done) </dev/null >/dev/null 2>&1 & sleep 1\"]}}";
+  g_autofree char *uri = g_strdup_printf ("http://127.0.0.1:%u/process.Process/Start",
+                                          host->port_sandbox);
+  g_autoptr (GByteArray) envelope = g_byte_array_new ();
+  g_autoptr (GBytes) body = NULL;
+  guint8 prefix[5] = { 0, 0, 0, 0, (guint8) strlen (request) };
+  guint status = 0;
+
+  /* Connect streaming: one enveloped JSON message. */
+  g_byte_array_append (envelope, prefix, sizeof prefix);
+  g_byte_array_append (envelope, (const guint8 *) request, strlen (request));
+  body = g_byte_array_free_to_bytes (g_steal_pointer (&envelope));
+
+  /* The shell stays a second: one that exited at once has been seen to take
+   * the whole jail down with it now and then (a guest bug, not the host's).
+   * Say what the proxy answered if it is not 200. */
+  for (guint attempt = 0; attempt < 1 && status != 200; attempt++)
+    {
+      g_autoptr (SoupMessage) msg = soup_message_new ("POST", uri);
+      SoupMessageHeaders *headers = soup_message_get_request_headers (msg);
+      g_autoptr (GBytes) response = NULL;
+      g_autoptr (GError) error = NULL;
+
+      soup_message_headers_replace (headers, "E2b-Sandbox-Id", id);
+      soup_message_headers_replace (headers, "E2b-Sandbox-Port", "49983");
+      soup_message_headers_replace (headers, "X-Access-Token", token);
+      soup_message_set_request_body_from_bytes (msg, "application/connect+json", body);
+      response = soup_session_send_and_read (host->session, msg, NULL, &error);
+      g_assert_no_error (error);
+      status = soup_message_get_status (msg);
+      if (status != 200)
+        {
+          g_test_message ("Process/Start answered %u: %.*s", status,
+                          (int) g_bytes_get_size (response),
+                          (const char *) g_bytes_get_data (response, NULL));
+          g_usleep (200 * 1000);
+        }
+    }
+  g_assert_cmpuint (status, ==, 200);
+}
+
+/* Pause catches every process even while new ones appear all the time, and
+ * resume lets all of them run again. */
+static void
+test_pause_forking (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  VivTestHost *host = fixture->host;
+  g_autoptr (JsonObject) created = viv_test_host_create (host, "{\"templateID\":\"base\"}");
+  const char *id = json_object_get_string_member (created, "sandboxID");
+  gint64 deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+  guint count = 0;
+
+  start_fork_storm (host, id, json_object_get_string_member (created, "envdAccessToken"));
+  while (g_get_monotonic_time () < deadline)
+    {
+      g_autoptr (GArray) pids = viv_test_host_sandbox_pids (host, id);
+
+      count = pids->len;
+      if (count >= 20)
+        break;
+      g_usleep (20 * 1000);
+    }
+  g_assert_cmpuint (count, >=, 20);
+
+  for (guint round = 0; round < 3; round++)
+    {
+      g_autoptr (GArray) before = NULL;
+      g_autoptr (GArray) after = NULL;
+
+      g_assert_cmpuint (post (host, id, "pause", "{}", FALSE), ==, 204);
+      assert_all_frozen (host, id, TRUE);
+
+      /* Nothing forks while paused. */
+      before = viv_test_host_sandbox_pids (host, id);
+      g_usleep (300 * 1000);
+      after = viv_test_host_sandbox_pids (host, id);
+      g_assert_cmpuint (after->len, ==, before->len);
+      for (guint i = 0; i < after->len; i++)
+        g_assert_cmpint (g_array_index (after, GPid, i), ==, g_array_index (before, GPid, i));
+
+      g_assert_cmpuint (post (host, id, "resume", "{\"timeout\":60}", FALSE), ==, 201);
+      assert_all_frozen (host, id, FALSE);
+      g_assert_cmpuint (health (host, id), ==, 204);
+    }
 }
 
 static gboolean
@@ -525,16 +673,10 @@ test_restart_adoption (Fixture       *fixture,
   /* ...and one of them dies while it is away. */
   doomed_guest = viv_test_host_guest_pid (host, doomed_id);
   {
-    g_autofree char *freezer = viv_test_host_freezer_dir (host, doomed_id);
-    g_autofree char *procs_path = g_build_filename (freezer, "cgroup.procs", NULL);
-    g_autofree char *procs = NULL;
-    g_auto (GStrv) pids = NULL;
+    g_autoptr (GArray) pids = viv_test_host_sandbox_pids (host, doomed_id);
 
-    g_assert_true (g_file_get_contents (procs_path, &procs, NULL, NULL));
-    pids = g_strsplit (procs, "\n", -1);
-    for (guint i = 0; pids[i] != NULL; i++)
-      if (*pids[i] != '\0')
-        kill (atoi (pids[i]), SIGKILL);
+    for (guint i = 0; i < pids->len; i++)
+      kill (g_array_index (pids, GPid, i), SIGKILL);
   }
   for (int i = 0; i < 500 && kill (doomed_guest, 0) == 0; i++)
     g_usleep (10 * 1000);
@@ -555,7 +697,10 @@ test_restart_adoption (Fixture       *fixture,
   g_clear_pointer (&detail, json_object_unref);
   detail = get_sandbox (host, paused_id, &status);
   g_assert_cmpstr (json_object_get_string_member (detail, "state"), ==, "paused");
+  /* Still frozen, and thawed by the mechanism it was frozen with. */
+  assert_all_frozen (host, paused_id, TRUE);
   g_assert_cmpuint (post (host, paused_id, "connect", "{}", TRUE), ==, 201);
+  assert_all_frozen (host, paused_id, FALSE);
   g_assert_cmpuint (health (host, paused_id), ==, 204);
 
   g_clear_pointer (&detail, json_object_unref);
@@ -647,20 +792,33 @@ int
 main (int    argc,
       char **argv)
 {
+  const char *freezer = g_getenv ("VIVARIUM_HOST_FREEZER");
+  /* With a pause mechanism forced (meson's host-pause-* runs), only the tests
+   * that pause: the others do not depend on it, and several -p options would
+   * print several TAP plans. */
+  gboolean pausing_only = freezer != NULL && *freezer != '\0';
+
   g_test_init (&argc, &argv, NULL);
 
 #define ADD(path, func) \
   g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
 
-  ADD ("/host/auth-and-discovery", test_auth_and_discovery);
-  ADD ("/host/create-get-kill", test_create_get_kill);
-  ADD ("/host/bad-requests", test_bad_requests);
-  ADD ("/host/list-filters-pages", test_list_filters_pages);
+  if (!pausing_only)
+    {
+      ADD ("/host/auth-and-discovery", test_auth_and_discovery);
+      ADD ("/host/create-get-kill", test_create_get_kill);
+      ADD ("/host/bad-requests", test_bad_requests);
+      ADD ("/host/list-filters-pages", test_list_filters_pages);
+    }
   ADD ("/host/pause-resume", test_pause_resume);
+  ADD ("/host/pause-forking", test_pause_forking);
   ADD ("/host/timeouts", test_timeouts);
   ADD ("/host/restart-adoption", test_restart_adoption);
-  ADD ("/host/metrics-logs", test_metrics_logs);
-  ADD ("/host/template-from-sandbox", test_template_from_sandbox);
+  if (!pausing_only)
+    {
+      ADD ("/host/metrics-logs", test_metrics_logs);
+      ADD ("/host/template-from-sandbox", test_template_from_sandbox);
+    }
 
   return g_test_run ();
 }

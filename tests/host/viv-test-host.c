@@ -133,28 +133,25 @@ kill_leftovers (VivTestHost *host)
   while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
     {
       g_autofree char *freezer = viv_test_host_freezer_dir (host, name);
-      g_autoptr (JsonObject) record = read_record (host, name);
+      g_autoptr (GArray) pids = viv_test_host_sandbox_pids (host, name);
+
+      /* SIGKILL reaches stopped and v2-frozen tasks; v1-frozen ones die
+       * once thawed. */
+      for (guint i = 0; i < pids->len; i++)
+        kill (g_array_index (pids, GPid, i), SIGKILL);
 
       if (freezer != NULL)
         {
-          g_autofree char *procs_path = g_build_filename (freezer, "cgroup.procs", NULL);
           g_autofree char *state_path = g_build_filename (freezer, "freezer.state", NULL);
-          g_autofree char *procs = NULL;
+          g_autofree char *freeze_path = g_build_filename (freezer, "cgroup.freeze", NULL);
 
-          if (g_file_get_contents (procs_path, &procs, NULL, NULL))
-            {
-              g_auto (GStrv) pids = g_strsplit (procs, "\n", -1);
-
-              for (guint i = 0; pids[i] != NULL; i++)
-                if (*pids[i] != '\0')
-                  kill (atoi (pids[i]), SIGKILL);
-            }
-          g_file_set_contents (state_path, "THAWED", -1, NULL);
+          if (g_file_test (state_path, G_FILE_TEST_EXISTS))
+            g_file_set_contents (state_path, "THAWED", -1, NULL);
+          else
+            g_file_set_contents (freeze_path, "0", -1, NULL);
           for (int i = 0; i < 200 && g_rmdir (freezer) != 0; i++)
             g_usleep (10 * 1000);
         }
-      else if (record != NULL)
-        kill ((GPid) json_object_get_int_member (record, "pid"), SIGKILL);
     }
 }
 
@@ -314,36 +311,142 @@ viv_test_host_freezer_dir (VivTestHost *host,
   for (guint i = 0; i < json_array_get_length (cgroups); i++)
     {
       const char *dir = json_array_get_string_element (cgroups, i);
+      g_autofree char *v1 = g_build_filename (dir, "freezer.state", NULL);
+      g_autofree char *v2 = g_build_filename (dir, "cgroup.freeze", NULL);
 
-      if (g_str_has_prefix (dir, "/sys/fs/cgroup/freezer/"))
+      if (g_file_test (v1, G_FILE_TEST_EXISTS) || g_file_test (v2, G_FILE_TEST_EXISTS))
         return g_strdup (dir);
     }
 
   return NULL;
 }
 
+char *
+viv_test_host_freezer (VivTestHost *host,
+                       const char  *sandbox_id)
+{
+  g_autoptr (JsonObject) record = read_record (host, sandbox_id);
+
+  if (record == NULL)
+    return NULL;
+  return g_strdup (json_object_get_string_member_with_default (record, "freezer", NULL));
+}
+
+/* Fields of /proc/<pid>/stat after the command's last ')': [0] is the state. */
+static GStrv
+stat_fields (GPid pid)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%d/stat", pid);
+  g_autofree char *contents = NULL;
+  const char *after;
+
+  if (!g_file_get_contents (path, &contents, NULL, NULL) ||
+      (after = strrchr (contents, ')')) == NULL || after[1] != ' ')
+    return NULL;
+  return g_strsplit (after + 2, " ", -1);
+}
+
+static GPid
+parent_of (GPid pid)
+{
+  g_auto (GStrv) fields = stat_fields (pid);
+
+  return fields != NULL && g_strv_length (fields) > 1 ? atoi (fields[1]) : -1;
+}
+
+/* Whether @pid is still the process the record names (not a reused pid). */
+static gboolean
+is_recorded_process (GPid    pid,
+                     gint64  start_time)
+{
+  g_auto (GStrv) fields = stat_fields (pid);
+
+  return fields != NULL && g_strv_length (fields) > 19 &&
+         g_ascii_strtoll (fields[19], NULL, 10) == start_time;
+}
+
+GArray *
+viv_test_host_sandbox_pids (VivTestHost *host,
+                            const char  *sandbox_id)
+{
+  g_autofree char *freezer = viv_test_host_freezer_dir (host, sandbox_id);
+  g_autoptr (JsonObject) record = read_record (host, sandbox_id);
+  GArray *pids = g_array_new (FALSE, FALSE, sizeof (GPid));
+
+  if (freezer != NULL)
+    {
+      g_autofree char *procs_path = g_build_filename (freezer, "cgroup.procs", NULL);
+      g_autofree char *procs = NULL;
+      g_auto (GStrv) lines = NULL;
+
+      if (g_file_get_contents (procs_path, &procs, NULL, NULL))
+        {
+          lines = g_strsplit (procs, "\n", -1);
+          for (guint i = 0; lines[i] != NULL; i++)
+            if (*lines[i] != '\0')
+              {
+                GPid pid = atoi (lines[i]);
+                g_array_append_val (pids, pid);
+              }
+        }
+    }
+  else if (record != NULL &&
+           is_recorded_process ((GPid) json_object_get_int_member (record, "pid"),
+                                json_object_get_int_member_with_default (record,
+                                                                         "pidStartTime", -1)))
+    {
+      GPid root = (GPid) json_object_get_int_member (record, "pid");
+      gboolean grew = TRUE;
+
+      g_array_append_val (pids, root);
+      /* Add every process whose parent is already listed, until none is new. */
+      while (grew)
+        {
+          g_autoptr (GDir) proc = g_dir_open ("/proc", 0, NULL);
+          const char *entry;
+
+          grew = FALSE;
+          while (proc != NULL && (entry = g_dir_read_name (proc)) != NULL)
+            {
+              GPid pid = atoi (entry);
+              GPid parent;
+              gboolean known = FALSE, parent_known = FALSE;
+
+              if (pid <= 0)
+                continue;
+              parent = parent_of (pid);
+              for (guint i = 0; i < pids->len; i++)
+                {
+                  known |= g_array_index (pids, GPid, i) == pid;
+                  parent_known |= g_array_index (pids, GPid, i) == parent;
+                }
+              if (parent_known && !known)
+                {
+                  g_array_append_val (pids, pid);
+                  grew = TRUE;
+                }
+            }
+        }
+    }
+
+  return pids;
+}
+
 GPid
 viv_test_host_guest_pid (VivTestHost *host,
                          const char  *sandbox_id)
 {
-  g_autofree char *freezer = viv_test_host_freezer_dir (host, sandbox_id);
-  g_autofree char *procs_path = NULL;
-  g_autofree char *procs = NULL;
-  g_auto (GStrv) pids = NULL;
+  g_autoptr (GArray) pids = viv_test_host_sandbox_pids (host, sandbox_id);
 
-  g_assert_nonnull (freezer);
-  procs_path = g_build_filename (freezer, "cgroup.procs", NULL);
-  g_assert_true (g_file_get_contents (procs_path, &procs, NULL, NULL));
-
-  pids = g_strsplit (procs, "\n", -1);
-  for (guint i = 0; pids[i] != NULL; i++)
+  for (guint i = 0; i < pids->len; i++)
     {
-      g_autofree char *cmdline_path = g_strdup_printf ("/proc/%s/cmdline", pids[i]);
+      GPid pid = g_array_index (pids, GPid, i);
+      g_autofree char *cmdline_path = g_strdup_printf ("/proc/%d/cmdline", pid);
       g_autofree char *cmdline = NULL;
 
-      if (*pids[i] != '\0' && g_file_get_contents (cmdline_path, &cmdline, NULL, NULL) &&
+      if (g_file_get_contents (cmdline_path, &cmdline, NULL, NULL) &&
           g_str_has_suffix (cmdline, "vivarium-guest"))
-        return atoi (pids[i]);
+        return pid;
     }
 
   g_error ("No vivarium-guest process in sandbox %s", sandbox_id);

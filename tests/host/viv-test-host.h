@@ -48,8 +48,16 @@ GBytes      *viv_test_host_sandbox_request (VivTestHost        *host,
 /* Creates a sandbox (v2) and returns its Sandbox object; asserts 201. */
 JsonObject  *viv_test_host_create         (VivTestHost  *host,
                                            const char   *json_body);
-/* The sandbox's freezer cgroup directory, from its record. */
+/* The sandbox's freezer cgroup directory (v1 or v2), from its record; NULL
+ * when it pauses with SIGSTOP. */
 char        *viv_test_host_freezer_dir    (VivTestHost  *host,
+                                           const char   *sandbox_id);
+/* The pause mechanism its record names: "v1", "v2" or "sigstop". */
+char        *viv_test_host_freezer        (VivTestHost  *host,
+                                           const char   *sandbox_id);
+/* Every process of the sandbox: its freezer cgroup's procs, or else the
+ * process tree under its bwrap, walked through /proc by the test itself. */
+GArray      *viv_test_host_sandbox_pids   (VivTestHost  *host,
                                            const char   *sandbox_id);
 /* The pid of vivarium-guest inside the sandbox, as seen from the host. */
 GPid         viv_test_host_guest_pid      (VivTestHost  *host,
