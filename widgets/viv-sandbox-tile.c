@@ -329,6 +329,9 @@ viv_sandbox_tile_init (VivSandboxTile *self)
 {
   self->interval = DEFAULT_INTERVAL_MS;
   self->session = viv_vnc_session_new ();
+  /* A thumbnail needs no lossless pixels: Tight JPEG at a middle quality and
+   * the highest compression level cut the bytes to read and decode. */
+  viv_vnc_session_set_encoding_hints (self->session, 5, 9, FALSE);
   g_signal_connect (self->session, "damage", G_CALLBACK (session_damage_cb), self);
   g_signal_connect (self->session, "notify::state", G_CALLBACK (session_notify_state_cb), self);
   g_signal_connect (self->session, "password-needed", G_CALLBACK (session_password_needed_cb), self);
