@@ -280,6 +280,19 @@ def run(env, tap):
     tap.ok(size == (1024, 768) and count_color(clip, MAGENTA) > 1024 * 768 // 2,
            f"Copy Screenshot puts a {size[0]}x{size[1]} PNG of the desktop on the clipboard")
 
+    # Save Screenshot writes a PNG where the file chooser says.
+    app.menu_activate(env, "Sandbox Menu", "Save Screenshot")
+    wait_for("the file chooser", lambda: toplevel(atspi(), "Save Screenshot"), 30)
+    time.sleep(1)
+    saved = os.path.join(env.tmp, "home", "saved-screenshot.png")
+    env.xdotool("key", "ctrl+a")
+    env.xdotool("type", "--delay", "20", saved)
+    env.screenshot("save-screenshot")
+    env.xdotool("key", "Return")
+    size = wait_for("the saved file", lambda: png_size(saved), 30, 0.5)
+    tap.ok(size == (1024, 768) and count_color(saved, MAGENTA) > 1024 * 768 // 2,
+           f"Save Screenshot writes a {size[0]}x{size[1]} PNG of the desktop to the chosen file")
+
     # Extend moves the host's end time later.
     before = env.sandbox_end_at(first)
     app.menu_activate(env, "Sandbox Menu", "Extend Timeout")
@@ -365,6 +378,17 @@ def run(env, tap):
     env.screenshot("wrong-key")
     tap.ok("401" in message or "key" in message.lower(),
            f"a wrong API key shows a clear error: {message!r}")
+
+
+def png_size(path):
+    """The size of a complete PNG at path, None while it is missing or partial."""
+    from PIL import Image
+    try:
+        with Image.open(path) as image:
+            image.load()
+            return image.size
+    except (OSError, SyntaxError):
+        return None
 
 
 def magenta_width(path):
