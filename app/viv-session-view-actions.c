@@ -359,6 +359,16 @@ kill_action (GtkWidget  *widget,
   gtk_window_present (GTK_WINDOW (dialog));
 }
 
+static void
+toggle_panel_action (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *parameter)
+{
+  VivSessionView *self = VIV_SESSION_VIEW (widget);
+
+  adw_flap_set_reveal_flap (self->flap, !adw_flap_get_reveal_flap (self->flap));
+}
+
 void
 _viv_session_view_class_init_actions (GtkWidgetClass *widget_class)
 {
@@ -375,4 +385,6 @@ _viv_session_view_class_init_actions (GtkWidgetClass *widget_class)
   gtk_widget_class_install_action (widget_class, "session.resume", NULL, resume_action);
   gtk_widget_class_install_action (widget_class, "session.extend", NULL, extend_action);
   gtk_widget_class_install_action (widget_class, "session.kill", NULL, kill_action);
+  gtk_widget_class_install_action (widget_class, "session.toggle-panel", NULL,
+                                   toggle_panel_action);
 }

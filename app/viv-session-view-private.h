@@ -4,6 +4,10 @@
 #include <adwaita.h>
 #include <vivarium-widgets.h>
 
+#include "viv-action-log.h"
+#include "viv-details-panel.h"
+#include "viv-files-panel.h"
+#include "viv-processes-panel.h"
 #include "viv-session-view.h"
 
 G_BEGIN_DECLS
@@ -21,6 +25,12 @@ struct _VivSessionView
   GtkStack         *content_stack;
   VivDisplayView   *display_view;
   GtkWidget        *connecting_box;
+  AdwFlap          *flap;
+  AdwViewStack     *panel_stack;
+  VivFilesPanel    *files_panel;
+  VivProcessesPanel *processes_panel;
+  VivDetailsPanel  *details_panel;
+  VivActionLog     *action_log;
 
   VivSandbox       *sandbox;
   VivDesktop       *desktop;           /* the guest's desktop API: the takeover lock */

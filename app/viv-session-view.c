@@ -434,6 +434,10 @@ viv_session_view_class_init (VivSessionViewClass *klass)
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   g_type_ensure (VIV_TYPE_DISPLAY_VIEW);
+  g_type_ensure (VIV_TYPE_FILES_PANEL);
+  g_type_ensure (VIV_TYPE_PROCESSES_PANEL);
+  g_type_ensure (VIV_TYPE_DETAILS_PANEL);
+  g_type_ensure (VIV_TYPE_ACTION_LOG);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/vivarium/Vivarium/viv-session-view.ui");
   gtk_widget_class_bind_template_child (widget_class, VivSessionView, header_revealer);
@@ -444,6 +448,12 @@ viv_session_view_class_init (VivSessionViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, VivSessionView, content_stack);
   gtk_widget_class_bind_template_child (widget_class, VivSessionView, display_view);
   gtk_widget_class_bind_template_child (widget_class, VivSessionView, connecting_box);
+  gtk_widget_class_bind_template_child (widget_class, VivSessionView, flap);
+  gtk_widget_class_bind_template_child (widget_class, VivSessionView, panel_stack);
+  gtk_widget_class_bind_template_child (widget_class, VivSessionView, files_panel);
+  gtk_widget_class_bind_template_child (widget_class, VivSessionView, processes_panel);
+  gtk_widget_class_bind_template_child (widget_class, VivSessionView, details_panel);
+  gtk_widget_class_bind_template_child (widget_class, VivSessionView, action_log);
 
   _viv_session_view_class_init_actions (widget_class);
 }
@@ -515,6 +525,10 @@ viv_session_view_set_sandbox (VivSessionView *self,
   if (sandbox != NULL)
     self->desktop = viv_desktop_new (sandbox);
   g_signal_group_set_target (self->sandbox_signals, sandbox);
+  viv_files_panel_set_sandbox (self->files_panel, sandbox);
+  viv_processes_panel_set_sandbox (self->processes_panel, sandbox);
+  viv_details_panel_set_sandbox (self->details_panel, sandbox);
+  viv_action_log_set_desktop (self->action_log, self->desktop);
 
   if (sandbox != NULL)
     {

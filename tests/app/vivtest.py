@@ -68,16 +68,17 @@ class Http:
 class Environment:
     """Everything the app runs in; torn down in reverse order."""
 
-    def __init__(self, build_root, log_dir):
+    def __init__(self, build_root, log_dir, prefix="app-e2e"):
         self.build_root = build_root
         self.log_dir = log_dir
         self.tmp = tempfile.mkdtemp(prefix="viv-app-test-")
         self.children = []
         self.shot = 0
+        self.prefix = prefix
         self.started = time.monotonic()
         # Screenshots of an earlier run would mix with this run's steps.
         import glob
-        for path in glob.glob(os.path.join(log_dir, "app-e2e-*.png")):
+        for path in glob.glob(os.path.join(log_dir, f"{prefix}-*.png")):
             os.unlink(path)
         self.env = dict(os.environ)
         for name in ("runtime", "config", "data", "cache", "state", "home"):
@@ -198,7 +199,7 @@ class Environment:
 
     def screenshot(self, name):
         self.shot += 1
-        path = os.path.join(self.log_dir, f"app-e2e-{self.shot:02d}-{name}.png")
+        path = os.path.join(self.log_dir, f"{self.prefix}-{self.shot:02d}-{name}.png")
         subprocess.run(["import", "-window", "root", path], env=self.env, check=True,
                        capture_output=True)
         log(f"screenshot {path} at {time.monotonic() - self.started:.1f} s")
@@ -353,3 +354,152 @@ class Guest:
             if "end" in event:
                 code = event["end"].get("exitCode", 0)
         return code, out.decode(errors="replace")
+
+
+class Tap:
+    def __init__(self):
+        self.n = 0
+        self.failed = 0
+
+    def ok(self, condition, name):
+        self.n += 1
+        if not condition:
+            self.failed += 1
+        print(f"{'ok' if condition else 'not ok'} {self.n} - {name}", flush=True)
+        return condition
+
+
+def atspi():
+    import gi
+    gi.require_version("Atspi", "2.0")
+    from gi.repository import Atspi
+    return Atspi
+
+
+class App:
+    """The app's accessible tree, looked up fresh on every query."""
+
+    def __init__(self, Atspi):
+        self.Atspi = Atspi
+
+    def window(self):
+        desktop = self.Atspi.get_desktop(0)
+        for i in range(desktop.get_child_count()):
+            app = desktop.get_child_at_index(i)
+            for j in range(app.get_child_count() if app else 0):
+                frame = app.get_child_at_index(j)
+                if frame and frame.get_role() == self.Atspi.Role.FRAME and frame.get_name() == "Vivarium":
+                    return frame
+        return None
+
+    def find_all(self, predicate, root=None, showing=True):
+        found = []
+        root = root or self.window()
+        if root is None:
+            return found
+
+        def walk(node, depth):
+            if node is None or depth > 40:
+                return
+            try:
+                # GTK 4.8 sets SHOWING on toplevels only; a shown widget is
+                # one with a size (see shown()).
+                if showing and not node.get_state_set().contains(self.Atspi.StateType.VISIBLE):
+                    return
+                if predicate(node):
+                    found.append(node)
+                for i in range(node.get_child_count()):
+                    walk(node.get_child_at_index(i), depth + 1)
+            except Exception:
+                return
+        walk(root, 0)
+        return found
+
+    def find(self, role, name, showing=True):
+        nodes = self.find_all(lambda n: n.get_role_name() == role and
+                              (n.get_name() or "").replace("_", "") .startswith(name), showing=showing)
+        return nodes[0] if nodes else None
+
+    def card_ids(self):
+        cards = self.find_all(lambda n: n.get_role_name() == "panel" and
+                              ", " in (n.get_name() or "") and
+                              n.get_name().split(", ")[-1] in ("Running", "Paused", "Killed", "Unknown"))
+        return sorted(n.get_name().split(", ")[0] for n in cards)
+
+    def card(self, sandbox_id):
+        nodes = self.find_all(lambda n: n.get_role_name() == "panel" and
+                              (n.get_name() or "").startswith(sandbox_id + ", "))
+        return nodes[0] if nodes else None
+
+    def press(self, role, name):
+        node = wait_for(f"{role} “{name}”", lambda: self.find(role, name), 30)
+        # A GtkMenuButton's action is on its inner toggle button.
+        for target in [node] + [node.get_child_at_index(i) for i in range(node.get_child_count())]:
+            action = target.get_action_iface() if target else None
+            if action is not None and action.get_n_actions() > 0:
+                action.do_action(0)
+                return node
+        raise AssertionError(f"{name} has no action")
+
+    def shown(self, role, name):
+        for node in self.find_all(lambda n: n.get_role_name() == role and
+                                  (n.get_name() or "").replace("_", "").startswith(name)):
+            try:
+                extents = node.get_extents(self.Atspi.CoordType.WINDOW)
+            except Exception:
+                continue
+            if extents.width > 0 and extents.height > 0:
+                return node
+        return None
+
+    def menu_activate(self, env, button, item):
+        """Opens a menu button's menu and activates an item with the keyboard:
+        GTK 4.8 gives popover menu items no AT-SPI action."""
+        self.press("push button", button)
+        for _ in range(12):
+            time.sleep(0.4)
+            env.xdotool("key", "Down")
+            time.sleep(0.2)
+            focused = self.find_all(lambda n: n.get_role_name() == "menu item" and
+                                    n.get_state_set().contains(self.Atspi.StateType.FOCUSED), showing=False)
+            if focused and (focused[0].get_name() or "").replace("_", "").startswith(item):
+                env.xdotool("key", "Return")
+                return
+        raise AssertionError(f"no menu item “{item}” under “{button}”")
+
+    def center(self, node):
+        extents = node.get_extents(self.Atspi.CoordType.WINDOW)
+        return extents.x + extents.width // 2, extents.y + extents.height // 2
+
+
+def count_color(path, color, box=None):
+    from PIL import Image
+    image = Image.open(path).convert("RGB")
+    if box:
+        image = image.crop(box)
+    return sum(1 for pixel in image.getdata() if pixel == color)
+
+
+def main(run, prefix):
+    """Runs a test function run(env, tap) in a fresh environment, as TAP;
+    screenshots go to the test log directory, named after prefix."""
+    build_root = os.environ.get("MESON_BUILD_ROOT") or sys.argv[1]
+    log_dir = os.path.join(build_root, "meson-logs")
+    os.makedirs(log_dir, exist_ok=True)
+    tap = Tap()
+    env = Environment(build_root, log_dir, prefix)
+    try:
+        run(env, tap)
+    except Exception as e:
+        import traceback
+        for line in traceback.format_exc().splitlines():
+            print(f"# {line}")
+        tap.ok(False, f"the test ran to the end ({e})")
+        try:
+            env.screenshot("failure")
+        except Exception:
+            pass
+    finally:
+        env.teardown()
+    print(f"1..{tap.n}")
+    return 1 if tap.failed else 0

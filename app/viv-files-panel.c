@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "viv-files-panel.h"
+
+/* The sandbox's files: a tree from the user's home, live, with preview,
+ * transfers and file operations. */
+struct _VivFilesPanel
+{
+  GtkWidget parent_instance;
+
+  VivSandbox *sandbox;
+};
+
+enum {
+  PROP_0,
+  PROP_SANDBOX,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+G_DEFINE_FINAL_TYPE (VivFilesPanel, viv_files_panel, GTK_TYPE_WIDGET)
+
+static void
+viv_files_panel_dispose (GObject *object)
+{
+  VivFilesPanel *self = VIV_FILES_PANEL (object);
+  GtkWidget *child;
+
+  viv_files_panel_set_sandbox (self, NULL);
+  gtk_widget_dispose_template (GTK_WIDGET (self), VIV_TYPE_FILES_PANEL);
+  /* The template's top box is not a bound child, so it is ours to drop. */
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
+    gtk_widget_unparent (child);
+
+  G_OBJECT_CLASS (viv_files_panel_parent_class)->dispose (object);
+}
+
+static void
+viv_files_panel_get_property (GObject    *object,
+                              guint       prop_id,
+                              GValue     *value,
+                              GParamSpec *pspec)
+{
+  VivFilesPanel *self = VIV_FILES_PANEL (object);
+
+  switch (prop_id)
+    {
+    case PROP_SANDBOX:
+      g_value_set_object (value, self->sandbox);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+viv_files_panel_set_property (GObject      *object,
+                              guint         prop_id,
+                              const GValue *value,
+                              GParamSpec   *pspec)
+{
+  VivFilesPanel *self = VIV_FILES_PANEL (object);
+
+  switch (prop_id)
+    {
+    case PROP_SANDBOX:
+      viv_files_panel_set_sandbox (self, g_value_get_object (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+viv_files_panel_class_init (VivFilesPanelClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = viv_files_panel_dispose;
+  object_class->get_property = viv_files_panel_get_property;
+  object_class->set_property = viv_files_panel_set_property;
+
+  properties[PROP_SANDBOX] =
+    g_param_spec_object ("sandbox", NULL, NULL, VIV_TYPE_SANDBOX,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/io/github/vivarium/Vivarium/viv-files-panel.ui");
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+}
+
+static void
+viv_files_panel_init (VivFilesPanel *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+}
+
+VivSandbox *
+viv_files_panel_get_sandbox (VivFilesPanel *self)
+{
+  g_return_val_if_fail (VIV_IS_FILES_PANEL (self), NULL);
+
+  return self->sandbox;
+}
+
+void
+viv_files_panel_set_sandbox (VivFilesPanel *self,
+                            VivSandbox *sandbox)
+{
+  g_return_if_fail (VIV_IS_FILES_PANEL (self));
+
+  if (!g_set_object (&self->sandbox, sandbox))
+    return;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SANDBOX]);
+}
