@@ -100,5 +100,12 @@ void             viv_sandbox_set_timeout_async     (VivSandbox          *self,
 gboolean         viv_sandbox_set_timeout_finish    (VivSandbox          *self,
                                                     GAsyncResult        *result,
                                                     GError             **error);
+void             viv_sandbox_get_env_vars_async    (VivSandbox          *self,
+                                                    GCancellable        *cancellable,
+                                                    GAsyncReadyCallback  callback,
+                                                    gpointer             user_data);
+GHashTable      *viv_sandbox_get_env_vars_finish   (VivSandbox          *self,
+                                                    GAsyncResult        *result,
+                                                    GError             **error);
 
 G_END_DECLS
