@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <ftw.h>
+#include <string.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <glib/gstdio.h>
@@ -357,6 +358,59 @@ log_tail (VivSandbox *self)
 }
 
 static void
+init_sent_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr (GTask) task = user_data;
+  g_autoptr (GBytes) body = NULL;
+  GError *error = NULL;
+  SoupMessage *msg;
+
+  if (!(body = soup_session_send_and_read_finish (SOUP_SESSION (source), result, &error)))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  msg = soup_session_get_async_result_message (SOUP_SESSION (source), result);
+  if (!SOUP_STATUS_IS_SUCCESSFUL (soup_message_get_status (msg)))
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_FAILED,
+                               "The sandbox's guest refused its environment variables (/init: %u)",
+                               soup_message_get_status (msg));
+      return;
+    }
+
+  g_task_return_boolean (task, TRUE);
+}
+
+/* The create request's envVars are already the jail's environment; envd
+ * also learns them through /init, as E2B's orchestrator hands them over, so
+ * GET /envs reports them (spec §2.2). */
+static void
+send_init (GTask *task)
+{
+  VivSandbox *self = g_task_get_source_object (task);
+  ReadyData *data = g_task_get_task_data (task);
+  g_autoptr (SoupMessage) msg = soup_message_new ("POST", "http://localhost/init");
+  g_autoptr (JsonObject) request = json_object_new ();
+  g_autoptr (JsonNode) node = json_node_new (JSON_NODE_OBJECT);
+  g_autoptr (GBytes) body = NULL;
+  char *text;
+
+  json_object_set_object_member (request, "envVars", json_object_ref (self->env_vars));
+  json_node_set_object (node, request);
+  text = json_to_string (node, FALSE);
+  body = g_bytes_new_take (text, strlen (text));
+  soup_message_headers_append (soup_message_get_request_headers (msg), "X-Access-Token",
+                               self->access_token);
+  soup_message_set_request_body_from_bytes (msg, "application/json", body);
+  soup_session_send_and_read_async (data->session, msg, G_PRIORITY_DEFAULT,
+                                    g_task_get_cancellable (task), init_sent_cb, task);
+}
+
+static void
 ready_sent_cb (GObject      *source,
                GAsyncResult *result,
                gpointer      user_data)
@@ -371,7 +425,10 @@ ready_sent_cb (GObject      *source,
   msg = soup_session_get_async_result_message (SOUP_SESSION (source), result);
   if (body != NULL && msg != NULL && soup_message_get_status (msg) == SOUP_STATUS_NO_CONTENT)
     {
-      g_task_return_boolean (task, TRUE);
+      if (json_object_get_size (self->env_vars) > 0)
+        send_init (g_steal_pointer (&task));
+      else
+        g_task_return_boolean (task, TRUE);
       return;
     }
 
