@@ -1,0 +1,297 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The session view's Processes panel, end to end: the real app under a real
+X server, driven through AT-SPI, against a real vivarium-host and a real
+sandbox. Processes are started through the guest's envd process API (the
+one the panel lists), commands are typed into the panel, signals are sent
+from it and their effect is checked inside the sandbox. TAP output;
+screenshots go to the test log directory."""
+
+import base64
+import http.client
+import json
+import os
+import struct
+import sys
+import time
+import urllib.parse
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from vivtest import App, atspi, log, main, wait_for  # noqa: E402
+
+# libadwaita 1.2's @error_color in the light style: stderr in the output.
+ERROR_RED = (0xc0, 0x1c, 0x28)
+
+
+def start_detached(guest, cmd, args):
+    """Starts a process through envd's Process/Start, reads its start event
+    and drops the stream, as a client that disconnects does: the process
+    keeps running (spec: e2b-wire.md, Connect-Timeout-Ms). Returns its pid."""
+    url = urllib.parse.urlsplit(guest.http.base)
+    connection = http.client.HTTPConnection(url.hostname, url.port, timeout=30)
+    message = json.dumps({"process": {"cmd": cmd, "args": args, "envs": {}}}).encode()
+    headers = dict(guest.http.headers)
+    headers["Content-Type"] = "application/connect+json"
+    connection.request("POST", (url.path or "") + "/process.Process/Start",
+                       body=struct.pack(">BI", 0, len(message)) + message, headers=headers)
+    response = connection.getresponse()
+    assert response.status == 200, f"process start: {response.status}"
+    try:
+        while True:
+            header = response.read(5)
+            assert len(header) == 5, "the stream ended before the start event"
+            flags, length = struct.unpack(">BI", header)
+            frame = json.loads(response.read(length) or b"{}")
+            start = frame.get("event", {}).get("start")
+            if start is not None:
+                return int(start["pid"])
+    finally:
+        connection.close()
+
+
+def alive(guest, pid):
+    code, out = guest.run(f"test -d /proc/{pid} && cat /proc/{pid}/cmdline | tr '\\0' ' '")
+    return out.strip() if code == 0 else None
+
+
+def envd_pids(guest):
+    status, answer = guest.json("POST", "/process.Process/List", {})
+    assert status == 200, f"list: {status} {answer}"
+    return {int(p["pid"]): p for p in (answer or {}).get("processes", [])}
+
+
+def process_row(app, pid, command):
+    """The list's row showing pid and command, as (row, command label)."""
+    Atspi = app.Atspi
+
+    def labels(node):
+        return app.find_all(lambda n: n.get_role_name() == "label", root=node)
+
+    rows = app.find_all(lambda n: n.get_role_name() in ("table row", "row", "list item") and
+                        any((label.get_name() or "") == str(pid) for label in labels(n)))
+    for row in rows:
+        for label in labels(row):
+            if (label.get_name() or "").startswith(command):
+                try:
+                    extents = label.get_extents(Atspi.CoordType.WINDOW)
+                except Exception:
+                    continue
+                if extents.width > 0 and extents.height > 0:
+                    return row, label
+    return None
+
+
+def output_text(app):
+    view = app.find("text", "Command Output")
+    if view is None:
+        return ""
+    text = view.get_text_iface()
+    return text.get_text(0, text.get_character_count()) if text else ""
+
+
+def toast_shown(app, prefix):
+    return app.find_all(lambda n: (n.get_name() or "").startswith(prefix), showing=False)
+
+
+def click(env, app, node):
+    x, y = app.center(node)
+    env.xdotool("mousemove", str(x), str(y), "click", "1")
+
+
+def run_in_panel(env, app, command):
+    entry = wait_for("the command entry", lambda: command_entry(app), 30)
+    click(env, app, entry)
+    time.sleep(0.3)
+    env.xdotool("key", "ctrl+a")
+    env.xdotool("type", "--delay", "30", command)
+    time.sleep(0.3)
+    env.xdotool("key", "Return")
+
+
+def dialog_node(app, role, name):
+    """A node of one of the app's other toplevels (a message dialog)."""
+    desktop = app.Atspi.get_desktop(0)
+    for i in range(desktop.get_child_count()):
+        application = desktop.get_child_at_index(i)
+        for j in range(application.get_child_count() if application else 0):
+            toplevel = application.get_child_at_index(j)
+            if toplevel is None or toplevel.get_name() == "Vivarium":
+                continue
+            found = app.find_all(lambda n: n.get_role_name() == role and
+                                 (n.get_name() or "").replace("_", "").startswith(name), root=toplevel)
+            if found:
+                return found[0]
+    return None
+
+
+def command_entry(app):
+    for node in app.find_all(lambda n: n.get_role_name() == "text" and (n.get_name() or "") == "Command"):
+        return node
+    return None
+
+
+def red_pixels(path, box):
+    from PIL import Image
+    image = Image.open(path).convert("RGB").crop(box)
+    return sum(1 for (r, g, b) in image.getdata() if r > 150 and g < 90 and b < 100)
+
+
+def run(env, tap):
+    env.start_x()
+    env.start_dbus()
+    env.start_host()
+
+    sandbox = env.create_sandbox("base", {"purpose": "processes-panel"})
+    guest = env.guest(sandbox)
+    wait_for("the sandbox's envd", lambda: guest.json("GET", "/health")[0] in (200, 204), 60)
+
+    # A long process started through envd, whose stream is then dropped.
+    sleeper = start_detached(guest, "/usr/bin/sleep", ["1234"])
+    tap.ok(alive(guest, sleeper) == "/usr/bin/sleep 1234",
+           f"a detached sleep 1234 runs in the sandbox (pid {sleeper})")
+    tap.ok(sleeper in envd_pids(guest), "envd lists it")
+
+    env.start_app()
+    Atspi = atspi()
+    app = App(Atspi)
+    wait_for("the app's window", app.window, 60)
+    wait_for("the sandbox's card", lambda: app.card(sandbox), 60)
+    click(env, app, app.card(sandbox))
+    wait_for("the session view", lambda: app.shown("label", "No Desktop"), 30)
+
+    # The header's toggle opens the side panel (F9 needs the keyboard focus,
+    # which no window manager gives here); its switcher picks Processes.
+    toggle = wait_for("the Side Panel toggle", lambda: app.find_all(
+        lambda n: "button" in n.get_role_name() and n.get_name() == "Side Panel"), 30)[0]
+    log(f"the side panel toggle is a {toggle.get_role_name()}")
+    click(env, app, toggle)
+    switch = wait_for("the Processes switch", lambda: app.shown("label", "Processes"), 30)
+    click(env, app, switch)
+
+    found = wait_for("the sleep in the list", lambda: process_row(app, sleeper, "/usr/bin/sleep 1234"), 30)
+    tap.ok(found is not None, f"the panel lists pid {sleeper} with its command line “/usr/bin/sleep 1234”")
+    status = wait_for("the status line", lambda: app.shown("label", "1 process"), 10)
+    tap.ok(status is not None, f"the panel counts it ({status.get_name()!r})")
+    env.screenshot("list")
+
+    # A second process appears on its own, by the periodic refresh.
+    later = start_detached(guest, "/usr/bin/sleep", ["2345"])
+    started = time.monotonic()
+    wait_for("the second sleep", lambda: process_row(app, later, "/usr/bin/sleep 2345"), 15, 0.2)
+    seconds = time.monotonic() - started
+    tap.ok(process_row(app, sleeper, "/usr/bin/sleep 1234") is not None,
+           f"a process started later appears by itself after {seconds:.1f} s, the first one stays")
+
+    # A command typed into the panel runs; its output streams in.
+    run_in_panel(env, app, "echo vivarium-$((6*7))")
+    text = wait_for("the command's exit", lambda: (lambda t: t if "Exited with code 0" in t else None)(
+        output_text(app)), 30, 0.3)
+    tap.ok("$ echo vivarium-$((6*7))\nvivarium-42\nExited with code 0" in text,
+           f"a typed command runs and its output shows ({text.strip().splitlines()[-2:]!r})")
+    env.screenshot("echo")
+
+    # Standard error, shown in red, and a non-zero exit code.
+    run_in_panel(env, app, "echo to-stdout; echo to-stderr >&2; exit 3")
+    text = wait_for("the failing command's exit", lambda: (lambda t: t if "Exited with code 3" in t else None)(
+        output_text(app)), 30, 0.3)
+    tail = text[text.rfind("$ echo to-stdout"):]
+    tap.ok("to-stdout" in tail and "to-stderr" in tail and tail.rstrip().endswith("Exited with code 3"),
+           f"stdout, stderr and the exit code 3 show ({tail.strip().splitlines()!r})")
+    time.sleep(0.5)
+    shot = env.screenshot("stderr")
+    view = app.find("text", "Command Output")
+    extents = view.get_extents(Atspi.CoordType.SCREEN)
+    red = red_pixels(shot, (extents.x, extents.y, extents.x + extents.width, extents.y + extents.height))
+    tap.ok(red > 40, f"stderr and the failed exit are styled in the error colour ({red} red pixels)")
+
+    # Output that keeps coming streams while the command runs. The text
+    # node is looked up once: a walk of the whole tree takes a while.
+    view_text = app.find("text", "Command Output").get_text_iface()
+
+    def shown_text():
+        return view_text.get_text(0, view_text.get_character_count())
+    run_in_panel(env, app, "for i in 1 2 3 4; do echo tick-$i; sleep 2; done")
+    wait_for("the first tick", lambda: "tick-1" in shown_text(), 30, 0.1)
+    early = shown_text()
+    early = early[early.rfind("$ for i"):]
+    tap.ok("tick-1" in early and "tick-4" not in early and "Exited" not in early,
+           f"output streams in while the command runs ({early.splitlines()[1:]!r})")
+    wait_for("the last tick", lambda: shown_text().rstrip().endswith("Exited with code 0"), 30, 0.3)
+
+    # Stop (SIGTERM) ends the selected process.
+    row, label = process_row(app, sleeper, "/usr/bin/sleep 1234")
+    click(env, app, label)
+    time.sleep(0.5)
+    env.screenshot("selected")
+    app.press("push button", "Stop")
+    wait_for("the sleep to end", lambda: alive(guest, sleeper) is None, 30, 0.3)
+    tap.ok(alive(guest, sleeper) is None, f"Stop ends pid {sleeper} in the sandbox")
+    wait_for("its row to go", lambda: process_row(app, sleeper, "/usr/bin/sleep 1234") is None, 15, 0.3)
+    tap.ok(process_row(app, later, "/usr/bin/sleep 2345") is not None,
+           "its row goes from the list, the other process stays")
+
+    # Kill (SIGKILL) asks first; Cancel keeps the process, Kill ends it.
+    row, label = process_row(app, later, "/usr/bin/sleep 2345")
+    click(env, app, label)
+    time.sleep(0.3)
+    app.press("push button", "Kill")
+    wait_for("the confirmation", lambda: dialog_node(app, "label", "Kill Process?"), 30)
+    time.sleep(0.5)
+    env.screenshot("kill-confirmation")
+    env.xdotool("key", "Escape")
+    time.sleep(1.5)
+    tap.ok(alive(guest, later) is not None, "cancelling the Kill confirmation keeps the process")
+    row, label = process_row(app, later, "/usr/bin/sleep 2345")
+    click(env, app, label)
+    time.sleep(0.3)
+    app.press("push button", "Kill")
+    button = wait_for("the dialog's Kill button", lambda: dialog_node(app, "push button", "Kill"), 30)
+    button.get_action_iface().do_action(0)
+    wait_for("the killed sleep to end", lambda: alive(guest, later) is None, 30, 0.3)
+    tap.ok(alive(guest, later) is None, f"Kill, once confirmed, ends pid {later}")
+
+    # A process that ends while the Kill confirmation is open: the signal
+    # finds nothing, and a toast says so.
+    ended = start_detached(guest, "/usr/bin/sleep", ["3456"])
+    row, label = wait_for("the third sleep", lambda: process_row(app, ended, "/usr/bin/sleep 3456"), 15, 0.2)
+    click(env, app, label)
+    time.sleep(0.3)
+    app.press("push button", "Kill")
+    button = wait_for("the dialog's Kill button", lambda: dialog_node(app, "push button", "Kill"), 30)
+    guest.run(f"kill {ended}")
+    wait_for("envd to forget it", lambda: ended not in envd_pids(guest), 15, 0.2)
+    button.get_action_iface().do_action(0)
+    toast = wait_for("the toast", lambda: toast_shown(app, f"Process {ended} has already ended"), 15, 0.2)
+    tap.ok(bool(toast), f"a process that ended meanwhile is reported in a toast (“{toast[0].get_name()}”)")
+    env.screenshot("already-ended")
+
+    # The list empties: the empty state.
+    wait_for("the empty state", lambda: app.shown("label", "No Processes"), 20, 0.3)
+    tap.ok(True, "with no processes left the panel shows its empty state")
+    env.screenshot("empty")
+
+    # A paused sandbox stops refreshing and says so.
+    status, _ = env.api.call("POST", f"/sandboxes/{sandbox}/pause", {})
+    assert status == 204, f"pause: {status}"
+    banner = wait_for("the paused banner", lambda: app.shown("label", "The sandbox is paused"), 30, 0.3)
+    stale = wait_for("the stale count", lambda: app.shown("label", "0 processes when last refreshed"), 10, 0.3)
+    tap.ok(banner is not None and stale is not None and command_run_disabled(app),
+           "a paused sandbox shows that the list is not refreshed, and Run is disabled")
+    env.screenshot("paused")
+    # After resuming, the panel lists again by itself.
+    status, _ = env.api.call("POST", f"/sandboxes/{sandbox}/resume", {"timeout": 600})
+    assert status in (200, 201, 204), f"resume: {status}"
+    wait_for("refreshing again", lambda: app.shown("label", "0 processes, refreshed every"), 30, 0.3)
+    resumed = start_detached(guest, "/usr/bin/sleep", ["4567"])
+    wait_for("the sleep after resuming", lambda: process_row(app, resumed, "/usr/bin/sleep 4567"), 20, 0.3)
+    tap.ok(True, "after resuming, the list refreshes again")
+    env.screenshot("resumed")
+
+
+def command_run_disabled(app):
+    button = app.find("push button", "Run")
+    return button is not None and not button.get_state_set().contains(app.Atspi.StateType.SENSITIVE)
+
+
+if __name__ == "__main__":
+    sys.exit(main(run, "app-processes"))
