@@ -3,16 +3,12 @@
 
 #include <glib/gi18n.h>
 
-#include "viv-files-panel.h"
+#include "viv-files-panel-private.h"
+#include "viv-files-preview.h"
+#include "viv-main-window.h"
 
 /* The sandbox's files: a tree from the user's home, live, with preview,
- * transfers and file operations. */
-struct _VivFilesPanel
-{
-  GtkWidget parent_instance;
-
-  VivSandbox *sandbox;
-};
+ * transfers and file operations (viv-files-panel-actions.c). */
 
 enum {
   PROP_0,
@@ -25,18 +21,458 @@ static GParamSpec *properties[N_PROPS];
 G_DEFINE_FINAL_TYPE (VivFilesPanel, viv_files_panel, GTK_TYPE_WIDGET)
 
 static void
+update_actions (VivFilesPanel *self)
+{
+  VivFilesItem *item = _viv_files_panel_get_selected (self);
+  gboolean ready = self->sandbox != NULL && self->path != NULL;
+
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "files.up",
+                                 ready && g_strcmp0 (self->path, "/") != 0);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "files.refresh", self->sandbox != NULL);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "files.new-folder", ready);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "files.upload", ready);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "files.open",
+                                 item != NULL && viv_file_entry_get_file_type (viv_files_item_get_entry (item)) != VIV_FILE_TYPE_UNKNOWN);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "files.download",
+                                 item != NULL && viv_file_entry_get_file_type (viv_files_item_get_entry (item)) != VIV_FILE_TYPE_SYMLINK);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "files.rename", item != NULL);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "files.delete", item != NULL);
+  gtk_label_set_text (self->selection_label, item ? viv_files_item_get_name (item) : "");
+}
+
+VivFilesItem *
+_viv_files_panel_get_selected (VivFilesPanel *self)
+{
+  GtkTreeListRow *row;
+
+  if (self->selection == NULL)
+    return NULL;
+  row = gtk_single_selection_get_selected_item (self->selection);
+  if (row == NULL)
+    return NULL;
+  /* The row's item is kept by the row; the selection keeps the row. */
+  {
+    g_autoptr (GObject) item = gtk_tree_list_row_get_item (row);
+
+    return VIV_FILES_ITEM (item);
+  }
+}
+
+static void
+show_error (VivFilesPanel *self,
+            const char    *what,
+            const GError  *error)
+{
+  viv_show_error (GTK_WIDGET (self), what, error);
+}
+
+/* The rows */
+
+static char *
+format_modified (GDateTime *modified)
+{
+  g_autoptr (GDateTime) now = g_date_time_new_now_local ();
+  g_autoptr (GDateTime) local = NULL;
+
+  if (modified == NULL)
+    return g_strdup ("");
+  local = g_date_time_to_local (modified);
+  if (g_date_time_get_year (local) == g_date_time_get_year (now) &&
+      g_date_time_get_day_of_year (local) == g_date_time_get_day_of_year (now))
+    /* Translators: a file's time of change today, in g_date_time_format () syntax */
+    return g_date_time_format (local, _("%H:%M"));
+  if (g_date_time_get_year (local) == g_date_time_get_year (now))
+    /* Translators: a file's date of change this year, in g_date_time_format () syntax */
+    return g_date_time_format (local, _("%-d %b"));
+  return g_date_time_format (local, "%Y");
+}
+
+static void
+setup_row_cb (GtkSignalListItemFactory *factory,
+              GtkListItem              *list_item,
+              gpointer                  user_data)
+{
+  GtkWidget *expander = gtk_tree_expander_new ();
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  GtkWidget *icon = gtk_image_new ();
+  GtkWidget *name = gtk_label_new (NULL);
+  GtkWidget *size = gtk_label_new (NULL);
+  GtkWidget *modified = gtk_label_new (NULL);
+
+  gtk_label_set_xalign (GTK_LABEL (name), 0);
+  gtk_label_set_ellipsize (GTK_LABEL (name), PANGO_ELLIPSIZE_MIDDLE);
+  gtk_widget_set_hexpand (name, TRUE);
+  gtk_label_set_xalign (GTK_LABEL (size), 1);
+  gtk_label_set_width_chars (GTK_LABEL (size), 7);
+  gtk_label_set_xalign (GTK_LABEL (modified), 1);
+  gtk_label_set_width_chars (GTK_LABEL (modified), 6);
+  gtk_widget_add_css_class (size, "dim-label");
+  gtk_widget_add_css_class (size, "caption");
+  gtk_widget_add_css_class (size, "numeric");
+  gtk_widget_add_css_class (modified, "dim-label");
+  gtk_widget_add_css_class (modified, "caption");
+  gtk_widget_add_css_class (modified, "numeric");
+  gtk_box_append (GTK_BOX (box), icon);
+  gtk_box_append (GTK_BOX (box), name);
+  gtk_box_append (GTK_BOX (box), size);
+  gtk_box_append (GTK_BOX (box), modified);
+  gtk_widget_add_css_class (box, "files-row");
+  gtk_tree_expander_set_child (GTK_TREE_EXPANDER (expander), box);
+  gtk_list_item_set_child (list_item, expander);
+}
+
+static void
+bind_row_cb (GtkSignalListItemFactory *factory,
+             GtkListItem              *list_item,
+             gpointer                  user_data)
+{
+  GtkTreeListRow *row = gtk_list_item_get_item (list_item);
+  GtkWidget *expander = gtk_list_item_get_child (list_item);
+  GtkWidget *box = gtk_tree_expander_get_child (GTK_TREE_EXPANDER (expander));
+  GtkWidget *icon = gtk_widget_get_first_child (box);
+  GtkWidget *name = gtk_widget_get_next_sibling (icon);
+  GtkWidget *size = gtk_widget_get_next_sibling (name);
+  GtkWidget *modified = gtk_widget_get_next_sibling (size);
+  g_autoptr (VivFilesItem) item = gtk_tree_list_row_get_item (row);
+  VivFileEntry *entry = viv_files_item_get_entry (item);
+  g_autofree char *size_text = NULL;
+  g_autofree char *modified_text = format_modified (viv_file_entry_get_modified_time (entry));
+  g_autofree char *tooltip = NULL;
+  g_autofree char *full_time = NULL;
+
+  gtk_tree_expander_set_list_row (GTK_TREE_EXPANDER (expander), row);
+  gtk_image_set_from_icon_name (GTK_IMAGE (icon), viv_files_item_get_icon_name (item));
+  gtk_label_set_text (GTK_LABEL (name), viv_files_item_get_name (item));
+  if (viv_file_entry_get_file_type (entry) != VIV_FILE_TYPE_DIRECTORY)
+    size_text = g_format_size (viv_file_entry_get_size (entry));
+  gtk_label_set_text (GTK_LABEL (size), size_text ? size_text : "");
+  gtk_label_set_text (GTK_LABEL (modified), modified_text);
+
+  if (viv_file_entry_get_modified_time (entry) != NULL)
+    {
+      g_autoptr (GDateTime) local = g_date_time_to_local (viv_file_entry_get_modified_time (entry));
+
+      full_time = g_date_time_format (local, "%c");
+    }
+  /* Translators: a file's tooltip: its path, permissions, owner and time of change */
+  tooltip = g_strdup_printf (_("%s\n%s %s, modified %s"), viv_file_entry_get_path (entry),
+                             viv_file_entry_get_permissions (entry) ?: "",
+                             viv_file_entry_get_owner (entry) ?: "",
+                             full_time ? full_time : "?");
+  gtk_widget_set_tooltip_text (box, tooltip);
+}
+
+static void
+child_failed_cb (VivFilesDirectory *directory,
+                 const GError      *error,
+                 gpointer           user_data)
+{
+  VivFilesPanel *self = user_data;
+  g_autofree char *name = g_path_get_basename (viv_files_directory_get_path (directory));
+  /* Translators: %s is a folder's name */
+  g_autofree char *what = g_strdup_printf (_("Could not list “%s”"), name);
+
+  show_error (self, what, error);
+}
+
+static GListModel *
+create_children_cb (gpointer item,
+                    gpointer user_data)
+{
+  VivFilesPanel *self = user_data;
+  VivFilesDirectory *directory = NULL;
+  GListModel *model;
+
+  if (self->sandbox == NULL || !viv_files_item_is_directory (item))
+    return NULL;
+
+  model = viv_files_directory_new_model (self->sandbox, viv_files_item_get_path (item), &directory);
+  g_signal_connect_object (directory, "failed", G_CALLBACK (child_failed_cb), self, 0);
+  return model;
+}
+
+/* The shown folder */
+
+static gboolean
+after_paint_cb (GdkFrameClock *clock,
+                gpointer       user_data)
+{
+  VivFilesPanel *self = user_data;
+
+  /* For the benchmark (G_MESSAGES_DEBUG=VivariumApp): from asking for the
+   * folder to the first frame painted with its rows in. */
+  g_debug ("Files: first paint of %s after %.1f ms",
+           self->path, (g_get_monotonic_time () - self->asked_at) / 1000.0);
+  g_clear_signal_handler (&self->paint_handler, self->paint_clock);
+  g_clear_object (&self->paint_clock);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+root_loaded_cb (VivFilesDirectory *directory,
+                guint              n_items,
+                gpointer           user_data)
+{
+  VivFilesPanel *self = user_data;
+  GdkFrameClock *clock;
+
+  if (directory != self->directory)
+    return;
+
+  gtk_stack_set_visible_child_name (self->content_stack, n_items > 0 ? "list" : "empty");
+  clock = gtk_widget_get_frame_clock (GTK_WIDGET (self->list_view));
+  if (self->asked_at != 0 && n_items > 0 && clock != NULL && self->paint_handler == 0)
+    {
+      self->paint_clock = g_object_ref (clock);
+      self->paint_handler = g_signal_connect (clock, "after-paint", G_CALLBACK (after_paint_cb), self);
+      gtk_widget_queue_draw (GTK_WIDGET (self->list_view));
+    }
+}
+
+static void
+root_items_changed_cb (GListModel *model,
+                       guint       position,
+                       guint       removed,
+                       guint       added,
+                       gpointer    user_data)
+{
+  VivFilesPanel *self = user_data;
+
+  /* Live: the last file going, or the first coming. */
+  if (self->directory != NULL && viv_files_directory_get_loaded (self->directory))
+    gtk_stack_set_visible_child_name (self->content_stack,
+                                      g_list_model_get_n_items (model) > 0 ? "list" : "empty");
+}
+
+static void
+root_failed_cb (VivFilesDirectory *directory,
+                const GError      *error,
+                gpointer           user_data)
+{
+  VivFilesPanel *self = user_data;
+
+  if (directory != self->directory)
+    return;
+  adw_status_page_set_description (self->error_page, error->message);
+  gtk_stack_set_visible_child_name (self->content_stack, "error");
+}
+
+static void
+root_watch_stopped_cb (VivFilesDirectory *directory,
+                       const GError      *error,
+                       gpointer           user_data)
+{
+  VivFilesPanel *self = user_data;
+
+  if (directory == self->directory)
+    show_error (self, _("Live updates of this folder stopped"), error);
+}
+
+static void
+selection_changed_cb (GtkSelectionModel *model,
+                      guint              position,
+                      guint              n_items,
+                      gpointer           user_data)
+{
+  update_actions (VIV_FILES_PANEL (user_data));
+}
+
+static void
+selection_items_changed_cb (GListModel *model,
+                            guint       position,
+                            guint       removed,
+                            guint       added,
+                            gpointer    user_data)
+{
+  /* A selected file that goes away (deleted, renamed) leaves no selection,
+   * and GtkSingleSelection says so only through items-changed. */
+  update_actions (VIV_FILES_PANEL (user_data));
+}
+
+static void
+clear_paint_timing (VivFilesPanel *self)
+{
+  if (self->paint_clock != NULL)
+    g_clear_signal_handler (&self->paint_handler, self->paint_clock);
+  g_clear_object (&self->paint_clock);
+  self->asked_at = 0;
+}
+
+static void
+clear_view (VivFilesPanel *self)
+{
+  clear_paint_timing (self);
+  gtk_list_view_set_model (self->list_view, NULL);
+  if (self->selection != NULL)
+    g_signal_handlers_disconnect_by_data (self->selection, self);
+  g_clear_object (&self->selection);
+  self->directory = NULL;
+}
+
+void
+_viv_files_panel_show_path (VivFilesPanel *self,
+                            const char    *path)
+{
+  GListModel *root;
+  GtkTreeListModel *tree;
+  VivFilesDirectory *directory = NULL;
+  g_autofree char *canonical = NULL;
+
+  g_assert (VIV_IS_FILES_PANEL (self));
+
+  clear_view (self);
+  if (self->sandbox == NULL || path == NULL)
+    {
+      g_clear_pointer (&self->path, g_free);
+      gtk_label_set_text (self->path_label, "");
+      gtk_stack_set_visible_child_name (self->content_stack, "loading");
+      update_actions (self);
+      return;
+    }
+
+  canonical = g_canonicalize_filename (path, "/");
+  g_free (self->path);
+  self->path = g_steal_pointer (&canonical);
+  self->asked_at = g_get_monotonic_time ();
+  gtk_label_set_text (self->path_label, self->path);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->path_label), self->path);
+  gtk_stack_set_visible_child_name (self->content_stack, "loading");
+
+  root = viv_files_directory_new_model (self->sandbox, self->path, &directory);
+  self->directory = directory;
+  g_signal_connect_object (directory, "loaded", G_CALLBACK (root_loaded_cb), self, 0);
+  g_signal_connect_object (directory, "failed", G_CALLBACK (root_failed_cb), self, 0);
+  g_signal_connect_object (directory, "watch-stopped", G_CALLBACK (root_watch_stopped_cb), self, 0);
+  g_signal_connect_object (root, "items-changed", G_CALLBACK (root_items_changed_cb), self, 0);
+
+  tree = gtk_tree_list_model_new (root, FALSE, FALSE, create_children_cb, self, NULL);
+  self->selection = gtk_single_selection_new (G_LIST_MODEL (tree));
+  gtk_single_selection_set_autoselect (self->selection, FALSE);
+  gtk_single_selection_set_can_unselect (self->selection, TRUE);
+  gtk_single_selection_set_selected (self->selection, GTK_INVALID_LIST_POSITION);
+  g_signal_connect (self->selection, "selection-changed", G_CALLBACK (selection_changed_cb), self);
+  g_signal_connect (self->selection, "items-changed", G_CALLBACK (selection_items_changed_cb), self);
+  gtk_list_view_set_model (self->list_view, GTK_SELECTION_MODEL (self->selection));
+  update_actions (self);
+}
+
+static void
+activate_cb (GtkListView *list_view,
+             guint        position,
+             gpointer     user_data)
+{
+  VivFilesPanel *self = user_data;
+  g_autoptr (GtkTreeListRow) row = g_list_model_get_item (G_LIST_MODEL (self->selection), position);
+  g_autoptr (VivFilesItem) item = NULL;
+
+  if (row == NULL)
+    return;
+  item = gtk_tree_list_row_get_item (row);
+  if (viv_files_item_is_directory (item))
+    _viv_files_panel_show_path (self, viv_files_item_get_path (item));
+  else
+    {
+      gtk_single_selection_set_selected (self->selection, position);
+      gtk_widget_activate_action (GTK_WIDGET (self), "files.open", NULL);
+    }
+}
+
+static void
+home_cb (GObject      *object,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  g_autoptr (VivFilesPanel) self = user_data;
+  g_autoptr (VivFileEntry) entry = NULL;
+  g_autoptr (GError) error = NULL;
+
+  entry = viv_files_stat_finish (VIV_FILES (object), result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || VIV_FILES (object) != self->files)
+    return;
+  if (entry == NULL)
+    {
+      adw_status_page_set_description (self->error_page, error->message);
+      gtk_stack_set_visible_child_name (self->content_stack, "error");
+      return;
+    }
+
+  g_free (self->home);
+  self->home = g_canonicalize_filename (viv_file_entry_get_path (entry), "/");
+  _viv_files_panel_show_path (self, self->home);
+}
+
+static void
+find_home (VivFilesPanel *self)
+{
+  /* Relative paths resolve against the sandbox user's home (envd): that is
+   * where the tree starts, /home/user on E2B. */
+  gtk_stack_set_visible_child_name (self->content_stack, "loading");
+  viv_files_stat_async (self->files, ".", self->cancellable, home_cb, g_object_ref (self));
+}
+
+/* Called by the refresh action: the shown folder again, or the home. */
+void
+_viv_files_panel_reload (VivFilesPanel *self)
+{
+  if (self->sandbox == NULL)
+    return;
+  if (self->path == NULL)
+    find_home (self);
+  else
+    {
+      g_autofree char *path = g_strdup (self->path);
+
+      /* Collapsed and listed anew: expanded folders list again when opened. */
+      _viv_files_panel_show_path (self, path);
+    }
+}
+
+static gboolean
+drop_cb (GtkDropTarget *target,
+         const GValue  *value,
+         double         x,
+         double         y,
+         gpointer       user_data)
+{
+  VivFilesPanel *self = user_data;
+  g_autoptr (GListStore) files = g_list_store_new (G_TYPE_FILE);
+
+  if (!G_VALUE_HOLDS (value, GDK_TYPE_FILE_LIST) || self->path == NULL)
+    return FALSE;
+  for (GSList *l = g_value_get_boxed (value); l != NULL; l = l->next)
+    g_list_store_append (files, l->data);
+  if (g_list_model_get_n_items (G_LIST_MODEL (files)) == 0)
+    return FALSE;
+  _viv_files_panel_upload (self, G_LIST_MODEL (files));
+  return TRUE;
+}
+
+static void
 viv_files_panel_dispose (GObject *object)
 {
   VivFilesPanel *self = VIV_FILES_PANEL (object);
   GtkWidget *child;
 
   viv_files_panel_set_sandbox (self, NULL);
+  clear_view (self);
   gtk_widget_dispose_template (GTK_WIDGET (self), VIV_TYPE_FILES_PANEL);
   /* The template's top box is not a bound child, so it is ours to drop. */
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
     gtk_widget_unparent (child);
 
   G_OBJECT_CLASS (viv_files_panel_parent_class)->dispose (object);
+}
+
+static void
+viv_files_panel_finalize (GObject *object)
+{
+  VivFilesPanel *self = VIV_FILES_PANEL (object);
+
+  g_clear_pointer (&self->transfers, g_ptr_array_unref);
+  g_clear_pointer (&self->home, g_free);
+  g_clear_pointer (&self->path, g_free);
+
+  G_OBJECT_CLASS (viv_files_panel_parent_class)->finalize (object);
 }
 
 static void
@@ -82,6 +518,7 @@ viv_files_panel_class_init (VivFilesPanelClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->dispose = viv_files_panel_dispose;
+  object_class->finalize = viv_files_panel_finalize;
   object_class->get_property = viv_files_panel_get_property;
   object_class->set_property = viv_files_panel_set_property;
 
@@ -92,13 +529,36 @@ viv_files_panel_class_init (VivFilesPanelClass *klass)
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/vivarium/Vivarium/viv-files-panel.ui");
+  gtk_widget_class_bind_template_child (widget_class, VivFilesPanel, path_label);
+  gtk_widget_class_bind_template_child (widget_class, VivFilesPanel, content_stack);
+  gtk_widget_class_bind_template_child (widget_class, VivFilesPanel, list_view);
+  gtk_widget_class_bind_template_child (widget_class, VivFilesPanel, error_page);
+  gtk_widget_class_bind_template_child (widget_class, VivFilesPanel, transfer_list);
+  gtk_widget_class_bind_template_child (widget_class, VivFilesPanel, selection_label);
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  _viv_files_panel_class_init_actions (widget_class);
 }
 
 static void
 viv_files_panel_init (VivFilesPanel *self)
 {
+  g_autoptr (GtkListItemFactory) factory = gtk_signal_list_item_factory_new ();
+  GtkDropTarget *drop;
+
   gtk_widget_init_template (GTK_WIDGET (self));
+  self->transfers = g_ptr_array_new_with_free_func (g_object_unref);
+
+  g_signal_connect (factory, "setup", G_CALLBACK (setup_row_cb), self);
+  g_signal_connect (factory, "bind", G_CALLBACK (bind_row_cb), self);
+  gtk_list_view_set_factory (self->list_view, factory);
+  g_signal_connect (self->list_view, "activate", G_CALLBACK (activate_cb), self);
+
+  /* Files from the desktop go into the shown folder. */
+  drop = gtk_drop_target_new (GDK_TYPE_FILE_LIST, GDK_ACTION_COPY);
+  g_signal_connect (drop, "drop", G_CALLBACK (drop_cb), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (drop));
+
+  update_actions (self);
 }
 
 VivSandbox *
@@ -111,11 +571,27 @@ viv_files_panel_get_sandbox (VivFilesPanel *self)
 
 void
 viv_files_panel_set_sandbox (VivFilesPanel *self,
-                            VivSandbox *sandbox)
+                             VivSandbox    *sandbox)
 {
   g_return_if_fail (VIV_IS_FILES_PANEL (self));
+  g_return_if_fail (!sandbox || VIV_IS_SANDBOX (sandbox));
 
   if (!g_set_object (&self->sandbox, sandbox))
     return;
+
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  g_clear_object (&self->files);
+  g_clear_pointer (&self->home, g_free);
+  _viv_files_panel_cancel_transfers (self);
+  _viv_files_panel_show_path (self, NULL);
+
+  if (sandbox != NULL)
+    {
+      self->cancellable = g_cancellable_new ();
+      self->files = viv_files_new (sandbox);
+      find_home (self);
+    }
+
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SANDBOX]);
 }

@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <adwaita.h>
+
+#include "viv-files-directory.h"
+#include "viv-files-item.h"
+#include "viv-files-panel.h"
+
+G_BEGIN_DECLS
+
+struct _VivFilesPanel
+{
+  GtkWidget           parent_instance;
+
+  GtkLabel           *path_label;
+  GtkStack           *content_stack;
+  GtkListView        *list_view;
+  AdwStatusPage      *error_page;
+  GtkListBox         *transfer_list;
+  GtkLabel           *selection_label;
+
+  VivSandbox         *sandbox;
+  VivFiles           *files;
+  GCancellable       *cancellable;   /* the sandbox's: cancelled when it changes */
+  char               *home;
+  char               *path;          /* the shown folder */
+  VivFilesDirectory  *directory;     /* not owned: the model owns it */
+  GtkSingleSelection *selection;
+  GPtrArray          *transfers;
+  gint64              asked_at;      /* when the shown folder was asked for */
+  gulong              paint_handler;
+  GdkFrameClock      *paint_clock;
+};
+
+void          _viv_files_panel_show_path        (VivFilesPanel *self,
+                                                 const char    *path);
+VivFilesItem *_viv_files_panel_get_selected     (VivFilesPanel *self);
+void          _viv_files_panel_upload           (VivFilesPanel *self,
+                                                 GListModel    *files);
+void          _viv_files_panel_reload           (VivFilesPanel *self);
+void          _viv_files_panel_cancel_transfers (VivFilesPanel *self);
+void          _viv_files_panel_class_init_actions (GtkWidgetClass *widget_class);
+
+G_END_DECLS

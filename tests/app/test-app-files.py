@@ -1,0 +1,263 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The session view's Files panel, end to end: the real app under a real X
+server, driven through AT-SPI, against a real vivarium-host with a real
+sandbox. TAP output; screenshots of each step go to the test log directory."""
+
+import hashlib
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from vivtest import App, atspi, log, main, wait_for  # noqa: E402
+
+
+def sha256(path):
+    with open(path, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()
+
+
+def sandbox_sha256(guest, path):
+    code, out = guest.run(f"sha256sum {path}")
+    return out.split()[0] if code == 0 and out else None
+
+
+def toplevel(Atspi, name):
+    desktop = Atspi.get_desktop(0)
+    for i in range(desktop.get_child_count()):
+        app = desktop.get_child_at_index(i)
+        for j in range(app.get_child_count() if app else 0):
+            window = app.get_child_at_index(j)
+            if window and window.get_name() == name:
+                return window
+    return None
+
+
+def dialog_node(Atspi, role, name):
+    """A node of one of the app's other toplevels (dialogs, the preview)."""
+    desktop = Atspi.get_desktop(0)
+    for i in range(desktop.get_child_count()):
+        app = desktop.get_child_at_index(i)
+        for j in range(app.get_child_count() if app else 0):
+            window = app.get_child_at_index(j)
+            if window is None or window.get_name() == "Vivarium":
+                continue
+            found = App(Atspi).find_all(lambda n: n.get_role_name() == role and
+                                        (n.get_name() or "").replace("_", "").startswith(name),
+                                        root=window)
+            if found:
+                return found[0]
+    return None
+
+
+def row_label(app, name):
+    """The name label of a shown row of the files list."""
+    nodes = app.find_all(lambda n: n.get_role_name() == "label" and n.get_name() == name)
+    for node in nodes:
+        try:
+            extents = node.get_extents(app.Atspi.CoordType.WINDOW)
+        except Exception:
+            continue
+        if extents.width > 0 and extents.height > 0 and extents.x > 700 and is_row(node):
+            return node
+    return None
+
+
+def is_row(label):
+    """Whether a label is a row's name: the row's icon comes before it
+    (the action bar's label of the selection has none)."""
+    try:
+        first = label.get_parent().get_child_at_index(0)
+        return first is not None and first.get_role_name() in ("image", "icon")
+    except Exception:
+        return False
+
+
+def click_row(env, app, name, double=False):
+    node = wait_for(f"the row “{name}”", lambda: row_label(app, name), 30)
+    x, y = app.center(node)
+    env.xdotool("mousemove", str(x), str(y))
+    if double:
+        env.xdotool("click", "--repeat", "2", "--delay", "80", "1")
+    else:
+        env.xdotool("click", "1")
+    time.sleep(0.3)
+
+
+def text_of(node):
+    text = node.get_text_iface()
+    return text.get_text(0, text.get_character_count()) if text else ""
+
+
+def run(env, tap):
+    env.start_x()
+    env.start_dbus()
+    env.start_host()
+
+    sandbox = env.create_sandbox("base", {"purpose": "files-panel"})
+    guest = env.guest(sandbox)
+    wait_for("the sandbox's envd", lambda: guest.json("GET", "/health")[0] in (200, 204), 60)
+    code, home = guest.run("mkdir -p ~/from-agent && printf 'hello from the agent\\n' > ~/from-agent/notes.txt"
+                           " && cd && pwd")
+    assert code == 0, "could not prepare the sandbox's files"
+    home = home.strip()
+    log(f"the sandbox's home is {home}")
+
+    env.start_app()
+    Atspi = atspi()
+    app = App(Atspi)
+    wait_for("the app's window", app.window, 60)
+    wait_for("the card", lambda: app.card(sandbox), 60)
+    x, y = app.center(app.card(sandbox))
+    env.xdotool("mousemove", str(x), str(y), "click", "1")
+    wait_for("the session view", lambda: app.shown("push button", "Take Over"), 30)
+    # The header's toggle opens the side panel (F9 needs the keyboard focus,
+    # which no window manager gives here); Files is its first page.
+    toggle = wait_for("the Side Panel toggle", lambda: app.find_all(
+        lambda n: "button" in n.get_role_name() and n.get_name() == "Side Panel"), 30)[0]
+    x, y = app.center(toggle)
+    env.xdotool("mousemove", str(x), str(y), "click", "1")
+
+    # The tree starts at the sandbox user's home and shows the agent's folder.
+    wait_for("the agent's folder", lambda: row_label(app, "from-agent"), 60)
+    path_label = wait_for("the path", lambda: app.find("label", home), 10)
+    tap.ok(path_label is not None and row_label(app, "from-agent") is not None,
+           f"the panel lists the home {home} with the folder the agent made")
+    env.screenshot("home")
+
+    # Into the folder: its file, then one the agent writes while it is shown.
+    click_row(env, app, "from-agent", double=True)
+    wait_for("the folder's file", lambda: row_label(app, "notes.txt"), 30)
+    tap.ok(app.find("label", home + "/from-agent") is not None, "double-clicking a folder shows it")
+    code, _ = guest.run("sleep 0.5; echo later > ~/from-agent/appeared-later.txt")
+    try:
+        wait_for("the new file", lambda: row_label(app, "appeared-later.txt"), 20)
+    except AssertionError:
+        pass
+    tap.ok(row_label(app, "appeared-later.txt") is not None,
+           "a file the agent creates appears without any user action")
+    guest.run("rm ~/from-agent/appeared-later.txt")
+    try:
+        wait_for("the file to go", lambda: row_label(app, "appeared-later.txt") is None, 20)
+    except AssertionError:
+        pass
+    tap.ok(row_label(app, "appeared-later.txt") is None, "a file the agent removes disappears")
+    env.screenshot("listing")
+
+    # Preview of a text file.
+    click_row(env, app, "notes.txt")
+    app.press("push button", "Open Preview")
+    view = wait_for("the preview", lambda: dialog_node(Atspi, "text", "File contents"), 30)
+    wait_for("the text", lambda: "hello from the agent" in text_of(view), 30)
+    tap.ok(text_of(view).startswith("hello from the agent"), "the preview shows the text file's contents")
+    env.screenshot("preview")
+    env.xdotool("key", "Escape")
+    wait_for("the preview to close", lambda: toplevel(Atspi, "notes.txt") is None, 10)
+
+    # Upload through the file chooser: the exact bytes land in the sandbox.
+    local = os.path.join(env.tmp, "home", "upload.bin")
+    with open(local, "wb") as f:
+        f.write(os.urandom(24 * 1024 * 1024 + 123))
+    app.press("push button", "Upload Files")
+    wait_for("the file chooser", lambda: toplevel(Atspi, "Upload Files"), 30)
+    time.sleep(1)
+    env.xdotool("type", "--delay", "20", local)
+    time.sleep(0.5)
+    env.xdotool("key", "Return")
+    try:
+        wait_for("the transfer row", lambda: app.find("label", "Uploading “upload.bin”"), 10, 0.05)
+        env.screenshot("upload-in-progress")
+    except AssertionError:
+        pass
+    remote = f"{home}/from-agent/upload.bin"
+    wait_for("the uploaded file", lambda: sandbox_sha256(guest, remote) == sha256(local), 90, 1)
+    tap.ok(sandbox_sha256(guest, remote) == sha256(local),
+           "Upload Files puts the exact bytes into the shown folder")
+    wait_for("its row", lambda: row_label(app, "upload.bin"), 20)
+
+    # Download: the exact bytes land where the chooser says.
+    guest.run("head -c 3000000 /dev/urandom > ~/from-agent/agent-output.bin")
+    click_row(env, app, "agent-output.bin")
+    app.press("push button", "Download")
+    wait_for("the save chooser", lambda: toplevel(Atspi, "Download File"), 30)
+    time.sleep(1)
+    saved = os.path.join(env.tmp, "home", "downloaded.bin")
+    env.xdotool("key", "ctrl+a")
+    env.xdotool("type", "--delay", "20", saved)
+    env.xdotool("key", "Return")
+    expected = sandbox_sha256(guest, f"{home}/from-agent/agent-output.bin")
+    wait_for("the downloaded file", lambda: os.path.exists(saved) and sha256(saved) == expected, 60, 0.5)
+    tap.ok(sha256(saved) == expected, "Download writes the sandbox file's exact bytes locally")
+    env.screenshot("transfers")
+
+    # A folder downloads with everything in it.
+    app.press("push button", "Parent Folder")
+    wait_for("the home again", lambda: row_label(app, "from-agent"), 30)
+    click_row(env, app, "from-agent")
+    app.press("push button", "Download")
+    wait_for("the folder chooser", lambda: toplevel(Atspi, "Download Folder Into"), 30)
+    time.sleep(1)
+    target = os.path.join(env.tmp, "home", "into")
+    os.makedirs(target)
+    env.xdotool("type", "--delay", "20", target + "/")
+    time.sleep(0.5)
+    env.xdotool("key", "Return")
+    copy = os.path.join(target, "from-agent")
+    wait_for("the folder's copy", lambda: os.path.exists(os.path.join(copy, "upload.bin")) and
+             sha256(os.path.join(copy, "upload.bin")) == sha256(local), 90, 0.5)
+    wait_for("its other files", lambda: os.path.exists(os.path.join(copy, "notes.txt")), 30, 0.5)
+    tap.ok(sorted(os.listdir(copy)) == ["agent-output.bin", "notes.txt", "upload.bin"] and
+           sha256(os.path.join(copy, "agent-output.bin")) == expected,
+           f"a folder downloads recursively into the chosen folder ({sorted(os.listdir(copy))})")
+
+    # New Folder, Rename, Delete: each checked in the sandbox.
+    click_row(env, app, "from-agent", double=True)
+    wait_for("the folder again", lambda: row_label(app, "notes.txt"), 30)
+    app.press("push button", "New Folder")
+    entry = wait_for("the name entry", lambda: dialog_node(Atspi, "text", "Name"), 30)
+    time.sleep(0.5)
+    env.xdotool("type", "--delay", "20", "made-by-user")
+    env.screenshot("new-folder")
+    env.xdotool("key", "Return")
+    made = wait_for("the new folder", lambda: guest.run(f"test -d {home}/from-agent/made-by-user")[0] == 0, 30, 0.5)
+    tap.ok(made, "New Folder creates the folder in the sandbox")
+    wait_for("its row", lambda: row_label(app, "made-by-user"), 20)
+
+    click_row(env, app, "made-by-user")
+    app.press("push button", "Rename")
+    entry = wait_for("the name entry", lambda: dialog_node(Atspi, "text", "Name"), 30)
+    time.sleep(0.5)
+    env.xdotool("key", "ctrl+a")
+    env.xdotool("type", "--delay", "20", "renamed-by-user")
+    env.xdotool("key", "Return")
+    renamed = wait_for("the renamed folder",
+                       lambda: guest.run(f"test -d {home}/from-agent/renamed-by-user && "
+                                         f"! test -e {home}/from-agent/made-by-user")[0] == 0, 30, 0.5)
+    tap.ok(renamed, "Rename renames it in the sandbox")
+    wait_for("the renamed row", lambda: row_label(app, "renamed-by-user"), 20)
+    tap.ok(row_label(app, "made-by-user") is None, "the old name's row is gone")
+
+    click_row(env, app, "upload.bin")
+    app.press("push button", "Delete")
+    button = wait_for("the confirmation", lambda: dialog_node(Atspi, "push button", "Delete"), 30)
+    env.screenshot("delete-confirmation")
+    tap.ok(guest.run(f"test -e {remote}")[0] == 0, "nothing is deleted before the confirmation")
+    button.get_action_iface().do_action(0)
+    gone = wait_for("the deleted file", lambda: guest.run(f"test -e {remote}")[0] != 0, 30, 0.5)
+    tap.ok(gone, "Delete after confirmation removes the file in the sandbox")
+    wait_for("its row to go", lambda: row_label(app, "upload.bin") is None, 20)
+
+    # A sandbox that is gone shows a clear error, and the app lives on.
+    status, _ = env.api.call("DELETE", f"/sandboxes/{sandbox}")
+    assert status in (200, 204), f"kill: {status}"
+    time.sleep(1)
+    app.press("push button", "Reload")
+    error = wait_for("the error", lambda: app.find("label", "Cannot Show Files"), 30)
+    env.screenshot("sandbox-gone")
+    tap.ok(error is not None and env.app.poll() is None,
+           "a sandbox that is gone shows “Cannot Show Files”, no crash")
+
+
+if __name__ == "__main__":
+    sys.exit(main(run, "app-files"))
