@@ -29,6 +29,7 @@ struct _VivFilesPanel
   GtkSingleSelection *selection;
   GPtrArray          *transfers;
   gint64              asked_at;      /* when the shown folder was asked for */
+  gint64              loaded_at;     /* when its rows were in */
   gulong              paint_handler;
   GdkFrameClock      *paint_clock;
 };
