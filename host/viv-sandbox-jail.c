@@ -259,6 +259,7 @@ viv_sandbox_spawn (VivSandbox   *self,
   g_autofree char *geometry = g_strdup_printf ("%dx%d", template->width, template->height);
   g_autoptr (GStrvBuilder) procs = g_strv_builder_new ();
   ChildSetup *setup;
+  const char *identifier;
   uid_t uid = geteuid ();
   int log_fd;
 
@@ -367,8 +368,10 @@ viv_sandbox_spawn (VivSandbox   *self,
   if (self->process == NULL)
     return FALSE;
 
-  self->pid = atoi (g_subprocess_get_identifier (self->process));
-  if (!viv_proc_start_time (self->pid, &self->pid_start_time))
+  /* No identifier: GLib reaped it already. */
+  identifier = g_subprocess_get_identifier (self->process);
+  self->pid = identifier != NULL ? atoi (identifier) : 0;
+  if (self->pid <= 0 || !viv_proc_start_time (self->pid, &self->pid_start_time))
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
                    "bubblewrap exited at once; see %s", log_path);

@@ -88,6 +88,7 @@ viv_child_spawn (VivDisplay         *display,
                  GError            **error)
 {
   g_autoptr (GSubprocess) process = NULL;
+  const char *identifier;
   VivChild *child;
 
   process = _viv_display_spawn (argv, display->config->display, display->xauthority,
@@ -98,7 +99,10 @@ viv_child_spawn (VivDisplay         *display,
   child = g_rc_box_new0 (VivChild);
   child->display = display;
   child->process = g_steal_pointer (&process);
-  child->pid = atoi (g_subprocess_get_identifier (child->process));
+  /* No identifier: it exited, and was reaped, already; its exit callback
+   * reports that. */
+  identifier = g_subprocess_get_identifier (child->process);
+  child->pid = identifier != NULL ? atoi (identifier) : 0;
   child->started_at = g_get_monotonic_time ();
 
   /* The callback owns one reference, the supervisor the other. */
@@ -112,7 +116,7 @@ viv_child_signal (VivChild *child,
                   int       signal_number,
                   gboolean  group)
 {
-  if (child == NULL || child->exited)
+  if (child == NULL || child->exited || child->pid <= 0)
     return;
 
   child->stopped = TRUE;
@@ -310,7 +314,7 @@ xvnc_ready_poll_cb (gpointer user_data)
       self->xvnc_timer = 0;
       g_free (self->reason);
       self->reason = g_strdup ("Xvnc did not accept connections in time");
-      kill (self->xvnc->pid, SIGKILL);
+      viv_child_signal (self->xvnc, SIGKILL, FALSE);
       return G_SOURCE_REMOVE;
     }
 

@@ -11,6 +11,8 @@
 #include <unistd.h>
 #include <sys/ioctl.h>
 
+#include <glib-unix.h>
+
 #include "viv-envd-process.h"
 
 typedef struct
@@ -21,6 +23,7 @@ typedef struct
   gid_t     groups[256];
   int       n_groups;
   gboolean  use_pty;
+  int       pid_fd;       /* where the child writes its pid */
 } ChildSetup;
 
 static void
@@ -41,7 +44,11 @@ static void
 child_setup (gpointer user_data)
 {
   const ChildSetup *setup = user_data;
+  pid_t pid = getpid ();
   sigset_t none;
+
+  if (write (setup->pid_fd, &pid, sizeof pid) != sizeof pid)
+    child_fail ("report its pid");
 
   /* The guest's own signal setup must not leak into commands: an ignored
    * SIGPIPE survives exec and breaks pipelines such as `yes | head`. */
@@ -136,6 +143,7 @@ viv_envd_process_spawn (const VivEnvdUser          *user,
                         const char * const         *environment,
                         const char                 *cwd,
                         const VivEnvdSpawnOptions  *options,
+                        GPid                       *pid,
                         int                        *pty_master,
                         GError                    **error)
 {
@@ -144,6 +152,8 @@ viv_envd_process_spawn (const VivEnvdUser          *user,
   GSubprocessFlags flags = G_SUBPROCESS_FLAGS_SEARCH_PATH_FROM_ENVP;
   GSubprocess *subprocess;
   int master = -1;
+  int pid_pipe[2];
+  gssize got;
 
   *pty_master = -1;
   setup->use_pty = options->use_pty;
@@ -184,14 +194,41 @@ viv_envd_process_spawn (const VivEnvdUser          *user,
       launcher = g_subprocess_launcher_new (flags);
     }
 
+  /* GSubprocess forgets the pid once GLib's worker reaps the child, which a
+   * short command can beat us to; the child tells us its pid itself. */
+  if (!g_unix_open_pipe (pid_pipe, FD_CLOEXEC, error))
+    {
+      if (master >= 0)
+        close (master);
+      return NULL;
+    }
+  setup->pid_fd = pid_pipe[1];
+
   g_subprocess_launcher_set_environ (launcher, (char **) environment);
   g_subprocess_launcher_set_cwd (launcher, cwd);
   /* The setup is read by the child only, before this function returns. */
   g_subprocess_launcher_set_child_setup (launcher, child_setup, setup, NULL);
 
   subprocess = g_subprocess_launcher_spawnv (launcher, argv, error);
+  close (pid_pipe[1]);
   if (subprocess == NULL)
     {
+      close (pid_pipe[0]);
+      if (master >= 0)
+        close (master);
+      return NULL;
+    }
+
+  /* The child wrote before its exec, and spawning waits for the exec. */
+  do
+    got = read (pid_pipe[0], pid, sizeof *pid);
+  while (got < 0 && errno == EINTR);
+  close (pid_pipe[0]);
+  if (got != sizeof *pid)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "Cannot learn the pid of %s", argv[0]);
+      g_subprocess_force_exit (subprocess);
+      g_object_unref (subprocess);
       if (master >= 0)
         close (master);
       return NULL;

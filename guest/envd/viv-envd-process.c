@@ -615,6 +615,7 @@ start_cb (VivConnectCall *call,
   const char *cwd_requested = NULL;
   const char *tag = NULL;
   int pty_master = -1;
+  GPid pid = 0;
   Process *process;
 
   if (!viv_connect_get_object (request, "process", &config, &error) ||
@@ -672,7 +673,7 @@ start_cb (VivConnectCall *call,
   environment = viv_envd_process_environment (guest, user, cwd, envs);
   subprocess = viv_envd_process_spawn (user, (const char * const *) argv->pdata,
                                        (const char * const *) environment, cwd, &options,
-                                       &pty_master, &error);
+                                       &pid, &pty_master, &error);
   if (subprocess == NULL)
     {
       GError *spawn_error = error;
@@ -690,7 +691,7 @@ start_cb (VivConnectCall *call,
 
   process = g_rc_box_new0 (Process);
   process->guest = g_object_ref (guest);
-  process->pid = (guint32) g_ascii_strtoull (g_subprocess_get_identifier (subprocess), NULL, 10);
+  process->pid = (guint32) pid;
   process->tag = g_strdup (tag);
   process->subprocess = g_steal_pointer (&subprocess);
   process->pty_master = pty_master;

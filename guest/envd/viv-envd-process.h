@@ -23,6 +23,7 @@ GSubprocess *viv_envd_process_spawn    (const VivEnvdUser          *user,
                                         const char * const         *environment,
                                         const char                 *cwd,
                                         const VivEnvdSpawnOptions  *options,
+                                        GPid                       *pid,
                                         int                        *pty_master,
                                         GError                    **error);
 

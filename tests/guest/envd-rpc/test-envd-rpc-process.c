@@ -541,6 +541,50 @@ test_bad_requests (Fixture       *fixture,
   }
 }
 
+/* Many clients at once, each starting short commands: a command can be over,
+ * and reaped, before the guest has looked at it; the pid in the start event
+ * must still be the command's own ($$), and every stream must end. */
+#define CONCURRENT_CLIENTS 8
+#define STARTS_PER_CLIENT 15
+
+static gpointer
+concurrent_client (gpointer user_data)
+{
+  Fixture *fixture = user_data;
+  g_autofree char *json = shell_request ("echo $$", NULL);
+
+  for (guint i = 0; i < STARTS_PER_CLIENT; i++)
+    {
+      g_autoptr (Outcome) outcome = run (fixture, NULL, json, 0);
+      g_autofree char *pid = g_strdup_printf ("%u\n", outcome->pid);
+
+      g_assert_cmpuint (outcome->pid, >, 1);
+      g_assert_cmpstr (outcome->stdout_text->str, ==, pid);
+      g_assert_nonnull (outcome->end);
+      g_assert_cmpstr (json_object_get_string_member (outcome->end, "status"), ==,
+                       "exit status 0");
+      g_assert_null (outcome->end_error);
+    }
+  return NULL;
+}
+
+static void
+test_concurrent_starts (Fixture       *fixture,
+                        gconstpointer  data)
+{
+  GThread *threads[CONCURRENT_CLIENTS];
+  g_autoptr (JsonObject) health = NULL;
+
+  for (guint i = 0; i < CONCURRENT_CLIENTS; i++)
+    threads[i] = g_thread_new ("client", concurrent_client, fixture);
+  for (guint i = 0; i < CONCURRENT_CLIENTS; i++)
+    g_thread_join (threads[i]);
+
+  /* And the guest is still there. */
+  health = unary (fixture, "process.Process/List", "{}", 200);
+  g_assert_nonnull (health);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -559,6 +603,7 @@ main (int    argc,
   ADD ("connect-by-tag", test_connect_by_tag);
   ADD ("timeout-kills", test_timeout_kills);
   ADD ("bad-requests", test_bad_requests);
+  ADD ("concurrent-starts", test_concurrent_starts);
 
 #undef ADD
 
