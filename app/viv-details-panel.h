@@ -10,7 +10,7 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (VivDetailsPanel, viv_details_panel, VIV, DETAILS_PANEL, GtkWidget)
 
 VivSandbox *viv_details_panel_get_sandbox (VivDetailsPanel *self);
-void viv_details_panel_set_sandbox (VivDetailsPanel *self,
-                                  VivSandbox *sandbox);
+void        viv_details_panel_set_sandbox (VivDetailsPanel *self,
+                                           VivSandbox      *sandbox);
 
 G_END_DECLS
