@@ -333,7 +333,7 @@ remove_transfer (VivFilesPanel    *self,
         break;
       }
   g_ptr_array_remove (self->transfers, transfer);
-  gtk_widget_set_visible (GTK_WIDGET (self->transfer_list), self->transfers->len > 0);
+  gtk_widget_set_visible (self->transfer_scroller, self->transfers->len > 0);
 }
 
 static void
@@ -362,6 +362,48 @@ transfer_finished_cb (VivFilesTransfer *transfer,
                                   _("Dismiss"), -1);
 }
 
+/* How long a finished transfer's row stays */
+#define DONE_ROW_SECONDS 10
+
+typedef struct
+{
+  GWeakRef panel;
+  GWeakRef transfer;
+} DismissData;
+
+static gpointer
+dismiss_data_new (VivFilesPanel    *self,
+                  VivFilesTransfer *transfer)
+{
+  DismissData *data = g_new0 (DismissData, 1);
+
+  g_weak_ref_init (&data->panel, self);
+  g_weak_ref_init (&data->transfer, transfer);
+  return data;
+}
+
+static void
+dismiss_data_free (gpointer user_data)
+{
+  DismissData *data = user_data;
+
+  g_weak_ref_clear (&data->panel);
+  g_weak_ref_clear (&data->transfer);
+  g_free (data);
+}
+
+static gboolean
+dismiss_later_cb (gpointer user_data)
+{
+  DismissData *data = user_data;
+  g_autoptr (VivFilesPanel) self = g_weak_ref_get (&data->panel);
+  g_autoptr (VivFilesTransfer) transfer = g_weak_ref_get (&data->transfer);
+
+  if (self != NULL && transfer != NULL)
+    remove_transfer (self, transfer);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 transfer_done_cb (VivFilesTransfer *transfer,
                   const GError     *error,
@@ -378,6 +420,10 @@ transfer_done_cb (VivFilesTransfer *transfer,
   /* Translators: a transfer has finished; %s is its title, like “Downloading “a.txt”” */
   message = g_strdup_printf (_("%s: done"), viv_files_transfer_get_title (transfer));
   toast (self, message);
+  /* A finished transfer's row goes by itself after a while; a failed one
+   * stays until dismissed, with its error. */
+  g_timeout_add_seconds_full (G_PRIORITY_DEFAULT, DONE_ROW_SECONDS, dismiss_later_cb,
+                              dismiss_data_new (self, transfer), dismiss_data_free);
 }
 
 static void
@@ -424,7 +470,7 @@ add_transfer (VivFilesPanel    *self,
 
   g_ptr_array_add (self->transfers, g_object_ref (transfer));
   gtk_list_box_append (self->transfer_list, row);
-  gtk_widget_set_visible (GTK_WIDGET (self->transfer_list), TRUE);
+  gtk_widget_set_visible (self->transfer_scroller, TRUE);
   viv_files_transfer_start (transfer);
 }
 
@@ -438,7 +484,7 @@ _viv_files_panel_cancel_transfers (VivFilesPanel *self)
   while ((row = gtk_widget_get_first_child (GTK_WIDGET (self->transfer_list))) != NULL)
     gtk_list_box_remove (self->transfer_list, row);
   g_ptr_array_set_size (self->transfers, 0);
-  gtk_widget_set_visible (GTK_WIDGET (self->transfer_list), FALSE);
+  gtk_widget_set_visible (self->transfer_scroller, FALSE);
 }
 
 void

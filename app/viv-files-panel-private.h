@@ -17,6 +17,7 @@ struct _VivFilesPanel
   GtkStack           *content_stack;
   GtkListView        *list_view;
   AdwStatusPage      *error_page;
+  GtkWidget          *transfer_scroller;
   GtkListBox         *transfer_list;
   GtkLabel           *selection_label;
 

@@ -266,7 +266,9 @@ root_watch_stopped_cb (VivFilesDirectory *directory,
 {
   VivFilesPanel *self = user_data;
 
-  if (directory == self->directory)
+  /* A sandbox that is gone or paused says so itself. */
+  if (directory == self->directory && self->sandbox != NULL &&
+      viv_sandbox_get_state (self->sandbox) == VIV_SANDBOX_STATE_RUNNING)
     show_error (self, _("Live updates of this folder stopped"), error);
 }
 
@@ -535,6 +537,7 @@ viv_files_panel_class_init (VivFilesPanelClass *klass)
   gtk_widget_class_bind_template_child (widget_class, VivFilesPanel, content_stack);
   gtk_widget_class_bind_template_child (widget_class, VivFilesPanel, list_view);
   gtk_widget_class_bind_template_child (widget_class, VivFilesPanel, error_page);
+  gtk_widget_class_bind_template_child (widget_class, VivFilesPanel, transfer_scroller);
   gtk_widget_class_bind_template_child (widget_class, VivFilesPanel, transfer_list);
   gtk_widget_class_bind_template_child (widget_class, VivFilesPanel, selection_label);
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);

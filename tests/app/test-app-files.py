@@ -126,6 +126,25 @@ def run(env, tap):
            f"the panel lists the home {home} with the folder the agent made")
     env.screenshot("home")
 
+    # The tree: a folder expands in place, listed and watched on its own.
+    node = row_label(app, "from-agent")
+    extents = node.get_extents(Atspi.CoordType.WINDOW)
+    env.xdotool("mousemove", str(extents.x - 32), str(extents.y + extents.height // 2), "click", "1")
+    try:
+        wait_for("the folder's file in the tree", lambda: row_label(app, "notes.txt"), 20)
+    except AssertionError:
+        pass
+    tap.ok(row_label(app, "notes.txt") is not None and app.find("label", home + "/from-agent") is None,
+           "expanding a folder shows its files in the tree")
+    guest.run("echo tree > ~/from-agent/in-tree.txt")
+    try:
+        wait_for("the new file in the tree", lambda: row_label(app, "in-tree.txt"), 20)
+    except AssertionError:
+        pass
+    tap.ok(row_label(app, "in-tree.txt") is not None, "an expanded folder updates live too")
+    env.screenshot("tree")
+    guest.run("rm ~/from-agent/in-tree.txt")
+
     # Into the folder: its file, then one the agent writes while it is shown.
     click_row(env, app, "from-agent", double=True)
     wait_for("the folder's file", lambda: row_label(app, "notes.txt"), 30)
@@ -154,6 +173,25 @@ def run(env, tap):
     env.screenshot("preview")
     env.xdotool("key", "Escape")
     wait_for("the preview to close", lambda: toplevel(Atspi, "notes.txt") is None, 10)
+
+    # Preview of an image.
+    from PIL import Image
+    import base64
+    import io
+    picture = io.BytesIO()
+    Image.new("RGB", (64, 48), (255, 0, 0)).save(picture, "PNG")
+    code, _ = guest.run(f"echo {base64.b64encode(picture.getvalue()).decode()} | base64 -d > ~/from-agent/red.png")
+    assert code == 0, "could not write the image"
+    click_row(env, app, "red.png")
+    app.press("push button", "Open Preview")
+    size = wait_for("the image's size", lambda: dialog_node(Atspi, "label", "64 × 48 pixels"), 30)
+    shot = env.screenshot("image-preview")
+    from vivtest import count_color
+    red = count_color(shot, (255, 0, 0))
+    tap.ok(size is not None and red > 64 * 48 // 2, f"the preview shows the image ({red} red pixels)")
+    env.xdotool("key", "Escape")
+    wait_for("the preview to close", lambda: toplevel(Atspi, "red.png") is None, 10)
+    guest.run("rm ~/from-agent/red.png")
 
     # Upload through the file chooser: the exact bytes land in the sandbox.
     local = os.path.join(env.tmp, "home", "upload.bin")
