@@ -23,8 +23,8 @@ struct _VivProcessesPanel
 
   /* Template widgets */
   GtkRevealer       *banner_revealer;
-  GtkLabel          *banner_label;
   GtkStack          *list_stack;
+  AdwStatusPage     *error_page;
   GtkColumnView     *column_view;
   GtkColumnViewColumn *pid_column;
   GtkSingleSelection *selection;
@@ -98,20 +98,17 @@ update_view (VivProcessesPanel *self)
 
   if (state == VIV_SANDBOX_STATE_KILLED)
     page = "gone";
+  else if (!self->listed && self->list_error != NULL && state == VIV_SANDBOX_STATE_RUNNING)
+    page = "error";
   else if (!self->listed)
-    page = "loading";
+    page = state == VIV_SANDBOX_STATE_RUNNING ? "loading" : "list";
   else
     page = n_items > 0 ? "list" : "empty";
   gtk_stack_set_visible_child_name (self->list_stack, page);
+  adw_status_page_set_description (self->error_page, self->list_error);
 
-  if (state == VIV_SANDBOX_STATE_PAUSED)
-    gtk_label_set_label (self->banner_label,
-                         _("The sandbox is paused: this list is not refreshed until it is resumed."));
-  else if (state == VIV_SANDBOX_STATE_KILLED)
-    gtk_label_set_label (self->banner_label, _("The sandbox is gone: nothing to refresh."));
-  gtk_revealer_set_reveal_child (self->banner_revealer,
-                                 state == VIV_SANDBOX_STATE_PAUSED ||
-                                 state == VIV_SANDBOX_STATE_KILLED);
+  /* A killed sandbox says so with its status page instead. */
+  gtk_revealer_set_reveal_child (self->banner_revealer, state == VIV_SANDBOX_STATE_PAUSED);
 
   /* A listing that failed as the sandbox paused or went is not news. */
   if (self->list_error != NULL && state == VIV_SANDBOX_STATE_RUNNING)
@@ -511,8 +508,8 @@ viv_processes_panel_class_init (VivProcessesPanelClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/vivarium/Vivarium/viv-processes-panel.ui");
   gtk_widget_class_bind_template_child (widget_class, VivProcessesPanel, banner_revealer);
-  gtk_widget_class_bind_template_child (widget_class, VivProcessesPanel, banner_label);
   gtk_widget_class_bind_template_child (widget_class, VivProcessesPanel, list_stack);
+  gtk_widget_class_bind_template_child (widget_class, VivProcessesPanel, error_page);
   gtk_widget_class_bind_template_child (widget_class, VivProcessesPanel, column_view);
   gtk_widget_class_bind_template_child (widget_class, VivProcessesPanel, pid_column);
   gtk_widget_class_bind_template_child (widget_class, VivProcessesPanel, selection);
@@ -524,13 +521,22 @@ viv_processes_panel_class_init (VivProcessesPanelClass *klass)
 
   gtk_widget_class_install_action (widget_class, "processes.stop", NULL, stop_action);
   gtk_widget_class_install_action (widget_class, "processes.kill", NULL, kill_action);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Delete, 0, "processes.stop", NULL);
 }
 
 static void
 viv_processes_panel_init (VivProcessesPanel *self)
 {
+  GtkEventController *shortcuts;
+
   gtk_widget_init_template (GTK_WIDGET (self));
+
+  /* Delete stops the selected process, from the list only: not while
+   * typing a command. */
+  shortcuts = gtk_shortcut_controller_new ();
+  gtk_shortcut_controller_add_shortcut (GTK_SHORTCUT_CONTROLLER (shortcuts),
+                                        gtk_shortcut_new (gtk_keyval_trigger_new (GDK_KEY_Delete, 0),
+                                                          gtk_named_action_new ("processes.stop")));
+  gtk_widget_add_controller (GTK_WIDGET (self->column_view), shortcuts);
 
   gtk_sort_list_model_set_sorter (self->sort_model, gtk_column_view_get_sorter (self->column_view));
   gtk_column_view_sort_by_column (self->column_view, self->pid_column, GTK_SORT_ASCENDING);

@@ -275,7 +275,12 @@ wait_cb (GObject      *object,
     return;
 
   flush_output (self);
-  if (error != NULL)
+  if (error != NULL && viv_process_get_pid (process) == 0)
+    {
+      message = g_strdup_printf (_("Could not run the command: %s"), error->message);
+      append_line (self, message, self->stderr_tag);
+    }
+  else if (error != NULL)
     {
       message = g_strdup_printf (_("Lost the command’s output: %s"), error->message);
       append_line (self, message, self->stderr_tag);

@@ -19,10 +19,6 @@ import urllib.parse
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from vivtest import App, atspi, log, main, wait_for  # noqa: E402
 
-# libadwaita 1.2's @error_color in the light style: stderr in the output.
-ERROR_RED = (0xc0, 0x1c, 0x28)
-
-
 def start_detached(guest, cmd, args):
     """Starts a process through envd's Process/Start, reads its start event
     and drops the stream, as a client that disconnects does: the process
@@ -81,12 +77,22 @@ def process_row(app, pid, command):
     return None
 
 
-def output_text(app):
-    view = app.find("text", "Command Output")
-    if view is None:
-        return ""
-    text = view.get_text_iface()
-    return text.get_text(0, text.get_character_count()) if text else ""
+def listed_anywhere(app, pid):
+    """Whether any list row holds a label with the pid, on screen or not."""
+    return bool(app.find_all(lambda n: n.get_role_name() == "table row" and any(
+        (label.get_name() or "") == str(pid)
+        for label in app.find_all(lambda m: m.get_role_name() == "label", root=n))))
+
+
+class Output:
+    """The output view's text, through a node looked up once: a walk of the
+    whole accessible tree takes about a second."""
+
+    def __init__(self, app):
+        self.text = wait_for("the output view", lambda: app.find("text", "Command Output"), 30).get_text_iface()
+
+    def __call__(self):
+        return self.text.get_text(0, self.text.get_character_count())
 
 
 def toast_shown(app, prefix):
@@ -131,6 +137,7 @@ def command_entry(app):
 
 
 def red_pixels(path, box):
+    """Pixels near libadwaita's light @error_color (#c01c28) in box."""
     from PIL import Image
     image = Image.open(path).convert("RGB").crop(box)
     return sum(1 for (r, g, b) in image.getdata() if r > 150 and g < 90 and b < 100)
@@ -182,34 +189,48 @@ def run(env, tap):
     tap.ok(process_row(app, sleeper, "/usr/bin/sleep 1234") is not None,
            f"a process started later appears by itself after {seconds:.1f} s, the first one stays")
 
+    # Hidden, the panel does not list: its count (kept in a label that
+    # exists while hidden) stays at two while a third process starts; shown
+    # again, it lists at once instead of waiting for a period.
+    click(env, app, app.shown("label", "Files"))
+    hidden = start_detached(guest, "/usr/bin/sleep", ["5678"])
+    time.sleep(7)
+    missed = (app.find("label", "2 processes, refreshed") is not None and
+              app.find("label", "3 processes") is None and not listed_anywhere(app, hidden))
+    click(env, app, app.shown("label", "Processes"))
+    started = time.monotonic()
+    wait_for("the process started while hidden", lambda: process_row(app, hidden, "/usr/bin/sleep 5678"), 15, 0.1)
+    tap.ok(missed, "while hidden the panel does not refresh; shown again, it lists the new process "
+           f"(seen {time.monotonic() - started:.1f} s after switching back)")
+    guest.run(f"kill {hidden}")
+
     # A command typed into the panel runs; its output streams in.
+    output_text = Output(app)
     run_in_panel(env, app, "echo vivarium-$((6*7))")
+    started = time.monotonic()
     text = wait_for("the command's exit", lambda: (lambda t: t if "Exited with code 0" in t else None)(
-        output_text(app)), 30, 0.3)
+        output_text()), 30, 0.1)
     tap.ok("$ echo vivarium-$((6*7))\nvivarium-42\nExited with code 0" in text,
-           f"a typed command runs and its output shows ({text.strip().splitlines()[-2:]!r})")
+           f"a typed command runs and its output shows ({text.strip().splitlines()[-2:]!r}, "
+           f"{time.monotonic() - started:.1f} s after Enter)")
     env.screenshot("echo")
 
     # Standard error, shown in red, and a non-zero exit code.
     run_in_panel(env, app, "echo to-stdout; echo to-stderr >&2; exit 3")
     text = wait_for("the failing command's exit", lambda: (lambda t: t if "Exited with code 3" in t else None)(
-        output_text(app)), 30, 0.3)
+        output_text()), 30, 0.1)
     tail = text[text.rfind("$ echo to-stdout"):]
     tap.ok("to-stdout" in tail and "to-stderr" in tail and tail.rstrip().endswith("Exited with code 3"),
            f"stdout, stderr and the exit code 3 show ({tail.strip().splitlines()!r})")
     time.sleep(0.5)
     shot = env.screenshot("stderr")
     view = app.find("text", "Command Output")
-    extents = view.get_extents(Atspi.CoordType.SCREEN)
+    extents = view.get_extents(Atspi.CoordType.WINDOW)
     red = red_pixels(shot, (extents.x, extents.y, extents.x + extents.width, extents.y + extents.height))
     tap.ok(red > 40, f"stderr and the failed exit are styled in the error colour ({red} red pixels)")
 
-    # Output that keeps coming streams while the command runs. The text
-    # node is looked up once: a walk of the whole tree takes a while.
-    view_text = app.find("text", "Command Output").get_text_iface()
-
-    def shown_text():
-        return view_text.get_text(0, view_text.get_character_count())
+    # Output that keeps coming streams while the command runs.
+    shown_text = output_text
     run_in_panel(env, app, "for i in 1 2 3 4; do echo tick-$i; sleep 2; done")
     wait_for("the first tick", lambda: "tick-1" in shown_text(), 30, 0.1)
     early = shown_text()
@@ -224,8 +245,10 @@ def run(env, tap):
     time.sleep(0.5)
     env.screenshot("selected")
     app.press("push button", "Stop")
-    wait_for("the sleep to end", lambda: alive(guest, sleeper) is None, 30, 0.3)
-    tap.ok(alive(guest, sleeper) is None, f"Stop ends pid {sleeper} in the sandbox")
+    started = time.monotonic()
+    wait_for("the sleep to end", lambda: alive(guest, sleeper) is None, 30, 0.1)
+    tap.ok(alive(guest, sleeper) is None,
+           f"Stop ends pid {sleeper} in the sandbox ({time.monotonic() - started:.1f} s)")
     wait_for("its row to go", lambda: process_row(app, sleeper, "/usr/bin/sleep 1234") is None, 15, 0.3)
     tap.ok(process_row(app, later, "/usr/bin/sleep 2345") is not None,
            "its row goes from the list, the other process stays")
@@ -286,6 +309,14 @@ def run(env, tap):
     wait_for("the sleep after resuming", lambda: process_row(app, resumed, "/usr/bin/sleep 4567"), 20, 0.3)
     tap.ok(True, "after resuming, the list refreshes again")
     env.screenshot("resumed")
+
+    # A killed sandbox: nothing left to list, and the panel says so.
+    status, _ = env.api.call("DELETE", f"/sandboxes/{sandbox}")
+    assert status == 204, f"kill: {status}"
+    gone = wait_for("the panel's gone page", lambda: app.shown("label", "Its processes ended with it"), 30, 0.3)
+    tap.ok(gone is not None and command_run_disabled(app),
+           "a killed sandbox empties the panel, says so, and Run is disabled")
+    env.screenshot("gone")
 
 
 def command_run_disabled(app):
