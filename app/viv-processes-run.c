@@ -287,7 +287,12 @@ wait_cb (GObject      *object,
     }
   else
     {
-      message = g_strdup_printf (_("Exited with code %d"), exit_code);
+      /* envd reports a process ended by a signal as exit code -1, as Go
+       * does (spec: process.proto ProcessEvent.EndEvent). */
+      if (exit_code == -1)
+        message = g_strdup (_("Ended by a signal (exit code -1)"));
+      else
+        message = g_strdup_printf (_("Exited with code %d"), exit_code);
       append_line (self, message, exit_code == 0 ? self->status_tag : self->stderr_tag);
     }
   gtk_label_set_label (self->status_label, message);
@@ -552,7 +557,7 @@ viv_processes_run_set_sandbox (VivProcessesRun *self,
   if (self->sandbox_signals != NULL)
     g_signal_group_set_target (self->sandbox_signals, sandbox);
   gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->output_view), "", 0);
-  gtk_label_set_label (self->status_label, _("Output of the commands run here"));
+  gtk_label_set_label (self->status_label, _("Commands run with /bin/bash -l -c"));
   update_actions (self);
 
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SANDBOX]);

@@ -237,7 +237,21 @@ def run(env, tap):
     early = early[early.rfind("$ for i"):]
     tap.ok("tick-1" in early and "tick-4" not in early and "Exited" not in early,
            f"output streams in while the command runs ({early.splitlines()[1:]!r})")
+    # What runs from the panel is listed too, under the pid it reports.
+    running = wait_for("the run's pid", lambda: app.shown("label", "Running as process"), 10, 0.2)
+    pid = int(running.get_name().rsplit(" ", 1)[1])
+    listed = wait_for("the run in the list", lambda: process_row(app, pid, "/bin/bash -l -c for i in"), 10, 0.2)
+    tap.ok(listed is not None, f"the running command is listed as pid {pid}, “/bin/bash -l -c for i in …”")
     wait_for("the last tick", lambda: shown_text().rstrip().endswith("Exited with code 0"), 30, 0.3)
+
+    # The run's own Stop button ends it; the output says how it ended.
+    run_in_panel(env, app, "sleep 300")
+    running = wait_for("the sleep's pid", lambda: app.shown("label", "Running as process"), 10, 0.2)
+    pid = int(running.get_name().rsplit(" ", 1)[1])
+    app.press("push button", "Stop the Running Command")
+    wait_for("the stopped run", lambda: "Ended by a signal" in shown_text(), 15, 0.2)
+    tap.ok(alive(guest, pid) is None and shown_text().rstrip().endswith("Ended by a signal (exit code -1)"),
+           f"the run's Stop button ends it (pid {pid} gone) and the output says it ended by a signal")
 
     # Stop (SIGTERM) ends the selected process.
     row, label = process_row(app, sleeper, "/usr/bin/sleep 1234")
