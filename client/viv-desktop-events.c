@@ -443,6 +443,28 @@ watch_connect (GTask *task)
                                   ready_cb, task);
 }
 
+static void
+watch_events (VivDesktop          *self,
+              const char          *last_id,
+              GCancellable        *cancellable,
+              GAsyncReadyCallback  callback,
+              gpointer             user_data)
+{
+  GTask *task;
+  WatchData *data;
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, viv_desktop_watch_events_async);
+  data = g_new0 (WatchData, 1);
+  data->buffer = g_byte_array_new ();
+  data->retry_ms = RETRY_FIRST_MS;
+  _viv_sse_parser_init (&data->parser);
+  data->parser.last_id = g_strdup (last_id);
+  g_task_set_task_data (task, data, (GDestroyNotify) watch_data_free);
+
+  watch_connect (task);
+}
+
 /**
  * viv_desktop_watch_events_async:
  * @cancellable: (nullable): cancel to stop watching
@@ -466,20 +488,37 @@ viv_desktop_watch_events_async (VivDesktop          *self,
                                 GAsyncReadyCallback  callback,
                                 gpointer             user_data)
 {
-  GTask *task;
-  WatchData *data;
+  g_return_if_fail (VIV_IS_DESKTOP (self));
+
+  watch_events (self, NULL, cancellable, callback, user_data);
+}
+
+/**
+ * viv_desktop_watch_events_since_async:
+ * @since: the id of the last event already known, 0 for none
+ * @cancellable: (nullable): cancel to stop watching
+ * @callback: (scope async): called when the watch ends
+ * @user_data: data for @callback
+ *
+ * Like [method@Viv.Desktop.watch_events_async], but first delivers the
+ * recent events the guest still keeps (its last 1,000) whose id is greater
+ * than @since: with 0, the desktop's history, then what happens from now
+ * on. End it with [method@Viv.Desktop.watch_events_finish].
+ */
+void
+viv_desktop_watch_events_since_async (VivDesktop          *self,
+                                      guint64              since,
+                                      GCancellable        *cancellable,
+                                      GAsyncReadyCallback  callback,
+                                      gpointer             user_data)
+{
+  g_autofree char *last_id = NULL;
 
   g_return_if_fail (VIV_IS_DESKTOP (self));
 
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, viv_desktop_watch_events_async);
-  data = g_new0 (WatchData, 1);
-  data->buffer = g_byte_array_new ();
-  data->retry_ms = RETRY_FIRST_MS;
-  _viv_sse_parser_init (&data->parser);
-  g_task_set_task_data (task, data, (GDestroyNotify) watch_data_free);
-
-  watch_connect (task);
+  /* The guest replays after the Last-Event-ID a reconnecting client sends. */
+  last_id = g_strdup_printf ("%" G_GUINT64_FORMAT, since);
+  watch_events (self, last_id, cancellable, callback, user_data);
 }
 
 /**

@@ -121,6 +121,11 @@ void        viv_desktop_watch_events_async   (VivDesktop          *self,
                                               GCancellable        *cancellable,
                                               GAsyncReadyCallback  callback,
                                               gpointer             user_data);
+void        viv_desktop_watch_events_since_async (VivDesktop      *self,
+                                              guint64              since,
+                                              GCancellable        *cancellable,
+                                              GAsyncReadyCallback  callback,
+                                              gpointer             user_data);
 gboolean    viv_desktop_watch_events_finish  (VivDesktop          *self,
                                               GAsyncResult        *result,
                                               GError             **error);
