@@ -72,6 +72,12 @@ struct _VivDisplayView
   /* Clipboard */
   gulong             clipboard_changed_handler;
   GCancellable      *clipboard_cancellable;
+
+  /* A marked point: where a logged action happened, shown for a moment */
+  int                mark_x;
+  int                mark_y;
+  gint64             mark_start;      /* monotonic microseconds, 0 when none */
+  guint              mark_tick;
 };
 
 enum {
@@ -119,6 +125,13 @@ void      _viv_display_view_dispose_clipboard  (VivDisplayView *self);
 void      _viv_display_view_push_clipboard     (VivDisplayView *self);
 void      _viv_display_view_server_cut_text    (VivDisplayView *self,
                                                 const char     *latin1);
+
+/* viv-display-view-mark.c */
+void      _viv_display_view_snapshot_mark      (VivDisplayView *self,
+                                                GtkSnapshot    *snapshot,
+                                                int             remote_width,
+                                                int             remote_height);
+void      _viv_display_view_dispose_mark       (VivDisplayView *self);
 
 /* Test access to the session (and so the VncConnection). */
 VivVncSession *_viv_display_view_get_session   (VivDisplayView *self);

@@ -171,6 +171,7 @@ viv_display_view_snapshot (GtkWidget   *widget,
       }
 
   gtk_snapshot_restore (snapshot);
+  _viv_display_view_snapshot_mark (self, snapshot, remote_width, remote_height);
   gtk_snapshot_pop (snapshot);
 
   if (self->request_owed && self->update_complete)
@@ -541,6 +542,7 @@ viv_display_view_dispose (GObject *object)
 
   _viv_display_view_dispose_input (self);
   _viv_display_view_dispose_clipboard (self);
+  _viv_display_view_dispose_mark (self);
   g_clear_handle_id (&self->fallback_request_source, g_source_remove);
   g_clear_handle_id (&self->update_complete_source, g_source_remove);
   g_clear_handle_id (&self->stats_source, g_source_remove);

@@ -91,6 +91,10 @@ gboolean         viv_display_view_save_screenshot_finish (VivDisplayView    *sel
                                                        GAsyncResult         *result,
                                                        GError              **error);
 
+void             viv_display_view_mark_point          (VivDisplayView       *self,
+                                                       int                   x,
+                                                       int                   y);
+
 double           viv_display_view_get_fps             (VivDisplayView       *self);
 double           viv_display_view_get_latency         (VivDisplayView       *self);
 gint64           viv_display_view_get_bytes_per_second (VivDisplayView      *self);

@@ -9,6 +9,8 @@
 
 #define ORANGE 0xffff8000u
 #define TEAL   0xff008080u
+/* VivDisplayView's mark: GNOME Orange 3 */
+#define MARK   0xffff7800u
 
 typedef struct
 {
@@ -544,6 +546,99 @@ test_tcp_password (Fixture       *fixture,
   widgets_wait (shows_expected_pixel, fixture, 30, "orange behind VNC auth");
 }
 
+/* What the view draws right now, rendered as the window would. */
+static GdkTexture *
+render_view (Fixture *fixture)
+{
+  GtkWidget *widget = GTK_WIDGET (fixture->view);
+  int width = gtk_widget_get_width (widget);
+  int height = gtk_widget_get_height (widget);
+  GtkSnapshot *snapshot = gtk_snapshot_new ();
+  g_autoptr (GskRenderNode) node = NULL;
+  GskRenderer *renderer = gtk_native_get_renderer (GTK_NATIVE (fixture->window));
+
+  /* The view's own drawing, without the release hint it parents. */
+  GTK_WIDGET_GET_CLASS (widget)->snapshot (widget, snapshot);
+  node = gtk_snapshot_free_to_node (snapshot);
+  g_assert_nonnull (node);
+  return gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, width, height));
+}
+
+/* Pixels of a row of @texture from @x0 to @x1 that are neither @a nor @b. */
+static int
+count_other (GdkTexture *texture,
+             int         x0,
+             int         x1,
+             int         y,
+             guint32     a,
+             guint32     b)
+{
+  int n = 0;
+
+  for (int x = x0; x <= x1; x++)
+    {
+      guint32 pixel = widgets_texture_pixel (texture, x, y);
+
+      n += pixel != a && pixel != b;
+    }
+  return n;
+}
+
+/* A marked point shows as an orange dot with a ring growing out of it, at
+ * the desktop's point wherever the desktop is drawn, then goes away. */
+static void
+test_fd_mark (Fixture       *fixture,
+              gconstpointer  data)
+{
+  g_autoptr (GdkTexture) texture = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *window_png = g_test_build_filename (G_TEST_BUILT, "widgets-mark.png", NULL);
+  /* The 640x480 desktop is drawn 1:1 at (80, 60) in the 800x600 view. */
+  int cx = 80 + 100, cy = 60 + 50;
+  int ring_pixels;
+
+  connect_fd (fixture);
+  set_root_color (fixture->sandbox->display, "#008080");
+  fixture->expected_pixel = TEAL;
+  widgets_wait (shows_expected_pixel, fixture, 30, "teal in the screenshot");
+  widgets_iterate_for (200);
+
+  texture = render_view (fixture);
+  g_assert_cmphex (widgets_texture_pixel (texture, cx, cy), ==, TEAL);
+  g_clear_object (&texture);
+
+  viv_display_view_mark_point (fixture->view, 100, 50);
+  texture = render_view (fixture);
+  g_assert_cmphex (widgets_texture_pixel (texture, cx, cy), ==, MARK);
+  g_assert_cmphex (widgets_texture_pixel (texture, cx + 4, cy + 4), ==, MARK);
+  /* The white outline around the dot. */
+  g_assert_cmphex (widgets_texture_pixel (texture, cx + 8, cy), ==, 0xffffffffu);
+  /* Nothing far from it. */
+  g_assert_cmphex (widgets_texture_pixel (texture, cx + 60, cy), ==, TEAL);
+  g_clear_object (&texture);
+
+  /* A third of the way, the first ring has grown away from the dot: the
+   * window, read back from its X server, shows it (the view redraws itself
+   * while the mark animates). */
+  widgets_iterate_for (450);
+  widgets_run (widgets_test_viewer_display (),
+               (const char * const[]) { "import", "-window", "root", window_png, NULL });
+  texture = gdk_texture_new_from_filename (window_png, &error);
+  g_assert_no_error (error);
+  g_test_message ("window screenshot: %s", window_png);
+  g_assert_cmphex (widgets_texture_pixel (texture, cx, cy), ==, MARK);
+  ring_pixels = count_other (texture, cx + 12, cx + 40, cy, TEAL, 0xffffffffu);
+  g_test_message ("ring pixels right of the dot: %d", ring_pixels);
+  g_assert_cmpint (ring_pixels, >=, 2);
+  g_clear_object (&texture);
+
+  /* After a second and a half it is gone. */
+  widgets_iterate_for (1300);
+  texture = render_view (fixture);
+  g_assert_cmphex (widgets_texture_pixel (texture, cx, cy), ==, TEAL);
+  g_assert_cmpuint (fixture->view->mark_tick, ==, 0);
+}
+
 /* An animating spinner in the same window keeps the frame clock busy at
  * redraw priority; gvnc emits its signals from default-priority idles, which
  * redraws used to starve, so the handshake never completed. */
@@ -585,6 +680,7 @@ main (int    argc,
   ADD ("/widgets/display/fd/pixels", test_fd_pixels);
   ADD ("/widgets/display/fd/spinner", test_fd_spinner);
   ADD ("/widgets/display/fd/resize", test_fd_resize);
+  ADD ("/widgets/display/fd/mark", test_fd_mark);
   ADD ("/widgets/display/fd/input", test_fd_input);
   ADD ("/widgets/display/fd/view-only", test_fd_view_only);
   ADD ("/widgets/display/fd/focus-out", test_fd_focus_out);
