@@ -114,6 +114,16 @@ copy_clicked_cb (VivDetailsValueRow *self)
 }
 
 static void
+viv_details_value_row_constructed (GObject *object)
+{
+  G_OBJECT_CLASS (viv_details_value_row_parent_class)->constructed (object);
+
+  /* Names and values are data, never markup: metadata may hold "<" or
+   * "&". The property is a construct property, so init is too early. */
+  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (object), FALSE);
+}
+
+static void
 viv_details_value_row_finalize (GObject *object)
 {
   VivDetailsValueRow *self = VIV_DETAILS_VALUE_ROW (object);
@@ -176,6 +186,7 @@ viv_details_value_row_class_init (VivDetailsValueRowClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
 
+  object_class->constructed = viv_details_value_row_constructed;
   object_class->finalize = viv_details_value_row_finalize;
   object_class->get_property = viv_details_value_row_get_property;
   object_class->set_property = viv_details_value_row_set_property;
@@ -197,8 +208,6 @@ viv_details_value_row_init (VivDetailsValueRow *self)
 {
   self->copyable = TRUE;
 
-  /* Values are data, never markup: metadata may hold "<" or "&". */
-  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (self), FALSE);
   adw_action_row_set_subtitle_lines (ADW_ACTION_ROW (self), 3);
   gtk_widget_add_css_class (GTK_WIDGET (self), "property");
 
@@ -227,11 +236,13 @@ viv_details_value_row_new (const char *title,
                            const char *value,
                            gboolean    secret)
 {
-  return g_object_new (VIV_TYPE_DETAILS_VALUE_ROW,
-                       "title", title,
-                       "value", value,
-                       "secret", secret,
-                       NULL);
+  GtkWidget *row = g_object_new (VIV_TYPE_DETAILS_VALUE_ROW, "secret", secret, NULL);
+
+  /* Not as construct-time properties: notifications are held back until
+   * g_object_new() returns, so the labels would still take markup. */
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
+  viv_details_value_row_set_value (VIV_DETAILS_VALUE_ROW (row), value);
+  return row;
 }
 
 const char *
