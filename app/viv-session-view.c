@@ -459,6 +459,14 @@ viv_session_view_class_init (VivSessionViewClass *klass)
 }
 
 static void
+action_log_mark_point_cb (VivSessionView *self,
+                          int             x,
+                          int             y)
+{
+  viv_display_view_mark_point (self->display_view, x, y);
+}
+
+static void
 viv_session_view_init (VivSessionView *self)
 {
   GtkEventController *motion;
@@ -476,6 +484,8 @@ viv_session_view_init (VivSessionView *self)
                             G_CALLBACK (display_state_cb), self);
   g_signal_connect_swapped (self->display_view, "reconnect-needed",
                             G_CALLBACK (display_reconnect_needed_cb), self);
+  g_signal_connect_swapped (self->action_log, "mark-point",
+                            G_CALLBACK (action_log_mark_point_cb), self);
 
   motion = gtk_event_controller_motion_new ();
   gtk_event_controller_set_propagation_phase (motion, GTK_PHASE_CAPTURE);
