@@ -25,6 +25,12 @@
  * from one side while its write to the other side is pending, so a slow
  * viewer slows the guest down instead of filling memory.
  *
+ * A sandbox without vivarium-guest, such as one of E2B's `desktop` template,
+ * answers 404 there. The stream then does what E2B's Desktop SDK does to show
+ * a desktop: through envd's process API it starts x11vnc on the sandbox's X
+ * display (port 5900) and noVNC's WebSocket proxy (port 6080) unless they run
+ * already, and opens `/websockify` on port 6080 instead.
+ *
  * The WebSocket client is written here over GIO rather than with
  * `SoupWebsocketConnection`, which reads and emits messages without any way
  * to pause, so it cannot apply back-pressure.
@@ -34,6 +40,39 @@
 #define MAX_HEADERS    (64 * 1024)
 #define MAX_FRAME      (16 * 1024 * 1024)
 #define WS_GUID        "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+
+/* E2B Desktop's ports: x11vnc and noVNC's websockify in front of it. */
+#define E2B_VNC_PORT   5900
+#define E2B_NOVNC_PORT 6080
+
+/* Exit status 3: this sandbox has no desktop to show. Runs as the sandbox's
+ * default user, with its environment (E2B Desktop sets DISPLAY). */
+static const char e2b_stream_script[] =
+  "display=${DISPLAY:-:0}\n"
+  "n=${display#*:}; n=${n%%.*}\n"
+  "listening () { (ss -ltn 2>/dev/null || netstat -tln 2>/dev/null) | grep -q \":$1 \"; }\n"
+  "if ! listening 6080; then\n"
+  "  [ -S /tmp/.X11-unix/X$n ] || { echo \"no X server on $display\" >&2; exit 3; }\n"
+  "  command -v x11vnc >/dev/null || { echo 'x11vnc is not installed' >&2; exit 3; }\n"
+  "  if ! listening 5900; then\n"
+  "    x11vnc -bg -quiet -display \"$display\" -forever -wait 50 -shared -rfbport 5900 -nopw \\\n"
+  "      </dev/null >/dev/null 2>/tmp/x11vnc_stderr.log || { tail -n 3 /tmp/x11vnc_stderr.log >&2; exit 1; }\n"
+  "  fi\n"
+  "  if [ -x /opt/noVNC/utils/novnc_proxy ]; then\n"
+  "    (cd /opt/noVNC/utils && setsid ./novnc_proxy --vnc localhost:5900 --listen 6080 --web /opt/noVNC \\\n"
+  "      </dev/null >/tmp/novnc.log 2>&1 &)\n"
+  "  elif command -v websockify >/dev/null; then\n"
+  "    (setsid websockify 6080 localhost:5900 </dev/null >/tmp/novnc.log 2>&1 &)\n"
+  "  else\n"
+  "    echo 'neither noVNC nor websockify is installed' >&2; exit 3\n"
+  "  fi\n"
+  "fi\n"
+  "i=0\n"
+  "until listening 6080; do\n"
+  "  i=$((i + 1))\n"
+  "  [ $i -le 100 ] || { echo \"noVNC did not start: $(tail -n 3 /tmp/novnc.log)\" >&2; exit 1; }\n"
+  "  sleep 0.1\n"
+  "done\n";
 
 enum {
   OP_CONTINUATION = 0x0,
@@ -471,6 +510,8 @@ typedef struct
 {
   VivSandbox       *sandbox;
   char             *path;
+  guint             port;           /* envd's, or noVNC's after the fallback */
+  GString          *script_errors;  /* what the E2B stream script said */
   char             *host_header;
   char             *key;
   GIOStream        *ws;
@@ -484,6 +525,8 @@ open_data_free (OpenData *data)
   g_clear_object (&data->sandbox);
   g_clear_object (&data->ws);
   g_clear_pointer (&data->headers, g_byte_array_unref);
+  if (data->script_errors != NULL)
+    g_string_free (data->script_errors, TRUE);
   g_free (data->path);
   g_free (data->host_header);
   g_free (data->key);
@@ -545,6 +588,8 @@ start_pump (GTask *task)
   g_task_return_pointer (task, g_steal_pointer (&self), g_object_unref);
 }
 
+static void start_e2b_stream (GTask *task);
+
 static void
 handshake_read_cb (GObject      *object,
                    GAsyncResult *result,
@@ -597,6 +642,12 @@ handshake_read_cb (GObject      *object,
     {
       g_task_return_new_error (task, VIV_ERROR, VIV_ERROR_PROTOCOL,
                                "The display answered something that is not HTTP");
+      return;
+    }
+
+  if (status == SOUP_STATUS_NOT_FOUND && data->port == VIV_ENVD_PORT)
+    {
+      start_e2b_stream (g_steal_pointer (&task));
       return;
     }
 
@@ -670,7 +721,7 @@ connect_cb (GObject      *object,
     nonce[i] = g_random_int_range (0, 256);
   data->key = g_base64_encode (nonce, sizeof nonce);
 
-  _viv_sandbox_add_headers (data->sandbox, headers, VIV_ENVD_PORT);
+  _viv_sandbox_add_headers (data->sandbox, headers, data->port);
   g_string_append_printf (request,
                           "GET %s HTTP/1.1\r\n"
                           "Host: %s\r\n"
@@ -695,14 +746,12 @@ connect_cb (GObject      *object,
                                    g_steal_pointer (&task));
 }
 
+/* Opens the WebSocket at data->path on data->port of the sandbox. */
 static void
-ready_cb (GObject      *object,
-          GAsyncResult *result,
-          gpointer      user_data)
+connect_display (GTask *task)
 {
-  VivSandbox *sandbox = VIV_SANDBOX (object);
-  g_autoptr (GTask) task = user_data;
   OpenData *data = g_task_get_task_data (task);
+  VivSandbox *sandbox = data->sandbox;
   GCancellable *cancellable = g_task_get_cancellable (task);
   g_autofree char *base = NULL;
   g_autoptr (GUri) uri = NULL;
@@ -713,13 +762,7 @@ ready_cb (GObject      *object,
   int port;
   GError *error = NULL;
 
-  if (!_viv_sandbox_ensure_envd_finish (sandbox, result, &error))
-    {
-      g_task_return_error (task, error);
-      return;
-    }
-
-  base = _viv_sandbox_dup_base_url (sandbox, VIV_ENVD_PORT);
+  base = _viv_sandbox_dup_base_url (sandbox, data->port);
   if (!(uri = g_uri_parse (base, G_URI_FLAGS_NONE, &error)))
     {
       g_task_return_new_error (task, VIV_ERROR, VIV_ERROR_INVALID_ARGUMENT,
@@ -738,8 +781,94 @@ ready_cb (GObject      *object,
   connectable = override ? g_object_ref (override)
                          : g_network_address_new (g_uri_get_host (uri), port);
   g_socket_client_set_tls (socket_client, tls);
-  g_socket_client_connect_async (socket_client, connectable, cancellable, connect_cb,
-                                 g_steal_pointer (&task));
+  g_socket_client_connect_async (socket_client, connectable, cancellable, connect_cb, task);
+}
+
+static void
+e2b_script_output_cb (VivProcess *process,
+                      GBytes     *bytes,
+                      GString    *errors)
+{
+  if (errors->len < 4096)
+    g_string_append_len (errors, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
+}
+
+static void
+e2b_stream_started_cb (GObject      *object,
+                       GAsyncResult *result,
+                       gpointer      user_data)
+{
+  g_autoptr (GTask) task = user_data;
+  OpenData *data = g_task_get_task_data (task);
+  GError *error = NULL;
+  int exit_code = -1;
+
+  g_signal_handlers_disconnect_by_data (object, data->script_errors);
+  if (!viv_process_wait_finish (VIV_PROCESS (object), result, &exit_code, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  g_strstrip (data->script_errors->str);
+  data->script_errors->len = strlen (data->script_errors->str);
+  if (exit_code == 3)
+    {
+      g_task_return_new_error (task, VIV_ERROR, VIV_ERROR_NOT_SUPPORTED,
+                               "This sandbox has no desktop to show: %s",
+                               data->script_errors->str);
+      return;
+    }
+  if (exit_code != 0)
+    {
+      g_task_return_new_error (task, VIV_ERROR, VIV_ERROR_FAILED,
+                               "Could not start the sandbox's VNC server (exit status %d): %s",
+                               exit_code, data->script_errors->str);
+      return;
+    }
+
+  g_clear_object (&data->ws);
+  g_clear_pointer (&data->headers, g_byte_array_unref);
+  g_clear_pointer (&data->host_header, g_free);
+  g_clear_pointer (&data->key, g_free);
+  g_clear_pointer (&data->buffer, g_free);
+  g_free (data->path);
+  data->path = g_strdup ("/websockify");
+  data->port = E2B_NOVNC_PORT;
+  connect_display (g_steal_pointer (&task));
+}
+
+/* No vivarium-guest: stream the way E2B Desktop does (see the type's docs). */
+static void
+start_e2b_stream (GTask *task)
+{
+  OpenData *data = g_task_get_task_data (task);
+  const char * const argv[] = { "/bin/sh", "-c", e2b_stream_script, NULL };
+  g_autoptr (VivProcesses) processes = viv_processes_new (data->sandbox);
+  g_autoptr (VivProcess) process = NULL;
+
+  data->script_errors = g_string_new (NULL);
+  process = viv_processes_start (processes, argv, NULL, NULL, NULL, FALSE);
+  g_signal_connect (process, "stderr", G_CALLBACK (e2b_script_output_cb), data->script_errors);
+  viv_process_wait_async (process, g_task_get_cancellable (task), e2b_stream_started_cb, task);
+}
+
+static void
+ready_cb (GObject      *object,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  GTask *task = user_data;
+  GError *error = NULL;
+
+  if (!_viv_sandbox_ensure_envd_finish (VIV_SANDBOX (object), result, &error))
+    {
+      g_task_return_error (task, error);
+      g_object_unref (task);
+      return;
+    }
+
+  connect_display (task);
 }
 
 /**
@@ -754,6 +883,9 @@ ready_cb (GObject      *object,
  *
  * Opens the sandbox's display (`GET /desktop/vnc` as a WebSocket, through
  * the account's sandbox routing) and starts bridging it to a socketpair.
+ * Without vivarium-guest in the sandbox, starts and opens E2B Desktop's
+ * noVNC stream instead; @view_only and @holder then only describe this
+ * viewer, the sandbox enforces neither.
  */
 void
 viv_display_stream_new_async (VivSandbox          *sandbox,
@@ -784,6 +916,7 @@ viv_display_stream_new_async (VivSandbox          *sandbox,
   data = g_new0 (OpenData, 1);
   data->sandbox = g_object_ref (sandbox);
   data->path = g_string_free (g_steal_pointer (&path), FALSE);
+  data->port = VIV_ENVD_PORT;
   g_task_set_task_data (task, data, (GDestroyNotify) open_data_free);
 
   _viv_sandbox_ensure_envd_async (sandbox, cancellable, ready_cb, g_steal_pointer (&task));

@@ -370,7 +370,8 @@ _viv_sandbox_add_headers (VivSandbox         *self,
 
   soup_message_headers_replace (headers, "E2b-Sandbox-Id", self->id);
   soup_message_headers_replace (headers, "E2b-Sandbox-Port", port_text);
-  if (self->access_token != NULL)
+  /* envd's token is for envd, not for whatever else listens in the sandbox. */
+  if (self->access_token != NULL && port == VIV_ENVD_PORT)
     soup_message_headers_replace (headers, "X-Access-Token", self->access_token);
 }
 
