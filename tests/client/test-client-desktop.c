@@ -507,6 +507,119 @@ test_events (Fixture       *fixture,
   seen_clear (&seen);
 }
 
+/* Ids and types of the events delivered, in order. */
+typedef struct
+{
+  GArray    *ids;
+  gint64     first_takeover;
+  guint      takeovers;
+  guint      actions;
+} Replayed;
+
+static void
+replayed_cb (VivDesktop *desktop,
+             const char *type,
+             JsonObject *event,
+             Replayed   *replayed)
+{
+  gint64 id = json_object_get_int_member (event, "id");
+
+  g_array_append_val (replayed->ids, id);
+  if (g_str_equal (type, "takeover") && replayed->first_takeover == 0)
+    replayed->first_takeover = id;
+  replayed->takeovers += g_str_equal (type, "takeover");
+  replayed->actions += g_str_equal (type, "action");
+}
+
+static gboolean
+has_replayed (gpointer user_data)
+{
+  Replayed *replayed = user_data;
+
+  return replayed->takeovers >= 2 && replayed->actions >= 1;
+}
+
+static gboolean
+has_one_more_action (gpointer user_data)
+{
+  Replayed *replayed = user_data;
+
+  return replayed->actions >= 2;
+}
+
+static void
+watch_since (VivDesktop   *desktop,
+             guint64       since,
+             Replayed     *replayed,
+             GCancellable *cancellable,
+             GAsyncResult **slot)
+{
+  g_array_set_size (replayed->ids, 0);
+  replayed->takeovers = replayed->actions = 0;
+  replayed->first_takeover = 0;
+  viv_desktop_watch_events_since_async (desktop, since, cancellable, viv_test_result_cb, slot);
+}
+
+static void
+stop_watch (VivDesktop    *desktop,
+            GCancellable  *cancellable,
+            GAsyncResult **slot)
+{
+  g_autoptr (GAsyncResult) result = NULL;
+  g_autoptr (GError) error = NULL;
+
+  g_cancellable_cancel (cancellable);
+  result = viv_test_wait_result (slot);
+  g_assert_false (viv_desktop_watch_events_finish (desktop, result, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+}
+
+/* Events from before the watch: since 0, everything the guest keeps, from
+ * its first event, in order; since an id, only what came after it; then
+ * live events as usual. */
+static void
+test_events_since (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  VivDesktop *desktop = fixture->desktop;
+  g_autoptr (GCancellable) first = g_cancellable_new ();
+  g_autoptr (GCancellable) second = g_cancellable_new ();
+  g_autoptr (GError) error = NULL;
+  Replayed replayed = { g_array_new (FALSE, FALSE, sizeof (gint64)), 0, 0, 0 };
+  GAsyncResult *slot = NULL;
+  gint64 takeover_id = 0;
+
+  g_assert_true (acquire (desktop, "Ada", &error));
+  g_assert_true (release (desktop, "Ada", &error));
+  g_assert_true (move_pointer (desktop, 7, 9, NULL, NULL, &error));
+  g_signal_connect (desktop, "event", G_CALLBACK (replayed_cb), &replayed);
+
+  watch_since (desktop, 0, &replayed, first, &slot);
+  g_assert_true (wait_until (has_replayed, &replayed, 30000));
+  g_assert_cmpint (g_array_index (replayed.ids, gint64, 0), ==, 1);
+  for (guint i = 1; i < replayed.ids->len; i++)
+    g_assert_cmpint (g_array_index (replayed.ids, gint64, i), ==, g_array_index (replayed.ids, gint64, i - 1) + 1);
+  g_test_message ("%u events replayed since 0", replayed.ids->len);
+  takeover_id = replayed.first_takeover;
+  g_assert_cmpint (takeover_id, >, 0);
+  stop_watch (desktop, first, &slot);
+
+  /* Since the takeover: the hand-back and the move come, not the
+   * takeover, then a live move. */
+  watch_since (desktop, (guint64) takeover_id, &replayed, second, &slot);
+  g_assert_true (wait_until (is_connected, desktop, 30000));
+  g_assert_true (move_pointer (desktop, 11, 13, NULL, NULL, &error));
+  g_assert_true (wait_until (has_one_more_action, &replayed, 30000));
+  g_assert_cmpuint (replayed.takeovers, ==, 1);
+  g_assert_cmpint (g_array_index (replayed.ids, gint64, 0), ==, takeover_id + 1);
+  for (guint i = 1; i < replayed.ids->len; i++)
+    g_assert_cmpint (g_array_index (replayed.ids, gint64, i), ==, g_array_index (replayed.ids, gint64, i - 1) + 1);
+  stop_watch (desktop, second, &slot);
+
+  g_signal_handlers_disconnect_by_data (desktop, &replayed);
+  g_array_unref (replayed.ids);
+}
+
 static void
 test_wrong_token (Fixture       *fixture,
                   gconstpointer  data)
@@ -751,6 +864,7 @@ main (int   argc,
 
   g_test_add ("/client/desktop/takeover", Fixture, NULL, fixture_setup, test_takeover, fixture_teardown);
   g_test_add ("/client/desktop/events", Fixture, NULL, fixture_setup, test_events, fixture_teardown);
+  g_test_add ("/client/desktop/events-since", Fixture, NULL, fixture_setup, test_events_since, fixture_teardown);
   g_test_add ("/client/desktop/wrong-token", Fixture, "not-the-token", fixture_setup, test_wrong_token, fixture_teardown);
   g_test_add ("/client/desktop/screen-and-input", Fixture, NULL, fixture_setup, test_screen_and_input, fixture_teardown);
   g_test_add ("/client/desktop/windows", Fixture, NULL, fixture_setup, test_windows, fixture_teardown);
