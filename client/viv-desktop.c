@@ -17,7 +17,7 @@
  * `E2b-Sandbox-Id` and `X-Access-Token` headers).
  *
  * While a human holds the desktop, every input call fails with
- * %VIV_ERROR_LOCKED; [func@Viv.error_get_holder] and [func@Viv.error_get_since]
+ * %VIV_ERROR_LOCKED; [func@Viv.Error.get_holder] and [func@Viv.Error.get_since]
  * say who and since when, and the takeover properties follow.
  *
  * [method@Viv.Desktop.watch_events_async] turns the guest's event stream into
@@ -716,7 +716,7 @@ takeover_finish (VivDesktop    *self,
  * released, agents' input calls fail with %VIV_ERROR_LOCKED and only VNC
  * viewers opened with the same holder send input. Taking it again as the
  * same holder is fine; while someone else holds it, this fails with
- * %VIV_ERROR_CONFLICT naming them ([func@Viv.error_get_holder]).
+ * %VIV_ERROR_CONFLICT naming them ([func@Viv.Error.get_holder]).
  */
 void
 viv_desktop_acquire_takeover_async (VivDesktop          *self,
@@ -1477,7 +1477,7 @@ window_action_async (VivDesktop          *self,
 
 /**
  * viv_desktop_focus_window_async:
- * @window_id: the window ([method@Viv.Window.get_id])
+ * @window_id: the window ([method@Viv.DesktopWindow.get_id])
  * @cancellable: (nullable): a cancellable
  * @callback: (scope async): called when done
  * @user_data: data for @callback
@@ -1515,7 +1515,7 @@ viv_desktop_focus_window_finish (VivDesktop    *self,
 
 /**
  * viv_desktop_close_window_async:
- * @window_id: the window ([method@Viv.Window.get_id])
+ * @window_id: the window ([method@Viv.DesktopWindow.get_id])
  * @cancellable: (nullable): a cancellable
  * @callback: (scope async): called when done
  * @user_data: data for @callback

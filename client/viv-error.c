@@ -93,7 +93,7 @@ viv_error_get_holder (const GError *error)
  * viv_error_get_since:
  * @error: an error
  *
- * Like [func@Viv.error_get_holder]: since when the desktop is held.
+ * Like [func@Viv.Error.get_holder]: since when the desktop is held.
  *
  * Returns: (nullable) (transfer none): when the takeover started
  */
