@@ -37,6 +37,7 @@ struct _VivProcessesRun
   GtkTextTag        *command_tag;
   GtkTextTag        *status_tag;
   GtkTextMark       *end_mark;
+  gboolean           follow_output;    /* keep the end in view: not scrolled up by the user */
 };
 
 enum {
@@ -105,6 +106,16 @@ scrolled_to_end (VivProcessesRun *self)
          gtk_adjustment_get_upper (adjustment) - 2;
 }
 
+/* Whether to follow is decided when the user scrolls, not when output
+ * arrives: the view's height grows only once the new text is laid out, after
+ * an idle, so by then the end may look scrolled away from although the
+ * view is on its way there. */
+static void
+output_scrolled_cb (VivProcessesRun *self)
+{
+  self->follow_output = scrolled_to_end (self);
+}
+
 static void
 append (VivProcessesRun *self,
         const char      *text,
@@ -112,7 +123,6 @@ append (VivProcessesRun *self,
         GtkTextTag      *tag)
 {
   GtkTextBuffer *buffer = gtk_text_view_get_buffer (self->output_view);
-  gboolean follow = scrolled_to_end (self);
   GtkTextIter iter;
   int excess;
 
@@ -136,7 +146,7 @@ append (VivProcessesRun *self,
       gtk_text_buffer_delete (buffer, &start, &cut);
     }
 
-  if (follow)
+  if (self->follow_output)
     gtk_text_view_scroll_to_mark (self->output_view, self->end_mark, 0.0, FALSE, 0.0, 1.0);
 }
 
@@ -329,6 +339,8 @@ start_action (GtkWidget  *widget,
       release_process (self);
     }
 
+  /* A new command: show it, even if the last one's output was scrolled up. */
+  self->follow_output = TRUE;
   header = g_strdup_printf ("$ %s", line);
   append_line (self, header, self->command_tag);
   gtk_label_set_label (self->status_label, _("Starting…"));
@@ -519,6 +531,9 @@ viv_processes_run_init (VivProcessesRun *self)
   gtk_text_buffer_get_end_iter (buffer, &end);
   self->end_mark = gtk_text_buffer_create_mark (buffer, "end", &end, FALSE);
   update_tag_colors (self);
+  self->follow_output = TRUE;
+  g_signal_connect_swapped (gtk_scrolled_window_get_vadjustment (self->output_scroller), "value-changed",
+                            G_CALLBACK (output_scrolled_cb), self);
   g_signal_connect_object (adw_style_manager_get_default (), "notify::dark",
                            G_CALLBACK (update_tag_colors), self, G_CONNECT_SWAPPED);
 

@@ -17,7 +17,7 @@ import time
 import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from vivtest import App, atspi, log, main, wait_for  # noqa: E402
+from vivtest import App, atspi, main, wait_for  # noqa: E402
 
 def start_detached(guest, cmd, args):
     """Starts a process through envd's Process/Start, reads its start event
@@ -170,7 +170,6 @@ def run(env, tap):
     # which no window manager gives here); its switcher picks Processes.
     toggle = wait_for("the Side Panel toggle", lambda: app.find_all(
         lambda n: "button" in n.get_role_name() and n.get_name() == "Side Panel"), 30)[0]
-    log(f"the side panel toggle is a {toggle.get_role_name()}")
     click(env, app, toggle)
     switch = wait_for("the Processes switch", lambda: app.shown("label", "Processes"), 30)
     click(env, app, switch)
@@ -252,6 +251,14 @@ def run(env, tap):
     wait_for("the stopped run", lambda: "Ended by a signal" in shown_text(), 15, 0.2)
     tap.ok(alive(guest, pid) is None and shown_text().rstrip().endswith("Ended by a signal (exit code -1)"),
            f"the run's Stop button ends it (pid {pid} gone) and the output says it ended by a signal")
+    # The view keeps its end in sight: the red end line is in its bottom strip.
+    time.sleep(1)
+    shot = env.screenshot("signalled")
+    extents = app.find("text", "Command Output").get_extents(Atspi.CoordType.WINDOW)
+    bottom = red_pixels(shot, (extents.x, extents.y + extents.height - 36,
+                               extents.x + extents.width, extents.y + extents.height))
+    tap.ok(bottom > 20, f"the output view follows its end ({bottom} red pixels of the last line "
+           "in its bottom 36 pixels)")
 
     # Stop (SIGTERM) ends the selected process.
     row, label = process_row(app, sleeper, "/usr/bin/sleep 1234")
