@@ -137,6 +137,7 @@ stream_opened_cb (GObject      *object,
     }
 
   g_set_object (&self->stream, stream);
+  viv_sandbox_tile_set_password (self->tile, viv_display_stream_get_vnc_password (stream));
   viv_sandbox_tile_open_fd (self->tile, viv_display_stream_steal_fd (stream));
   gtk_stack_set_visible_child_name (self->preview_stack, "tile");
 }

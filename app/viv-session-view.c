@@ -180,6 +180,7 @@ stream_opened_cb (GObject      *object,
 
   g_set_object (&self->stream, stream);
   viv_display_view_set_input_enabled (self->display_view, self->taken_over);
+  viv_display_view_set_password (self->display_view, viv_display_stream_get_vnc_password (stream));
   viv_display_view_open_fd (self->display_view, viv_display_stream_steal_fd (stream));
 }
 

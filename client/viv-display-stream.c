@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -46,17 +47,23 @@
 #define E2B_NOVNC_PORT 6080
 
 /* Exit status 3: this sandbox has no desktop to show. Runs as the sandbox's
- * default user, with its environment (E2B Desktop sets DISPLAY). */
+ * default user, with its environment (E2B Desktop sets DISPLAY). x11vnc gets
+ * a random password from a file only the user can read (not its command
+ * line); the script prints it for the viewer. */
 static const char e2b_stream_script[] =
   "display=${DISPLAY:-:0}\n"
   "n=${display#*:}; n=${n%%.*}\n"
+  "password_file=$HOME/.vnc/vivarium-password\n"
   "listening () { (ss -ltn 2>/dev/null || netstat -tln 2>/dev/null) | grep -q \":$1 \"; }\n"
   "if ! listening 6080; then\n"
   "  [ -S /tmp/.X11-unix/X$n ] || { echo \"no X server on $display\" >&2; exit 3; }\n"
   "  command -v x11vnc >/dev/null || { echo 'x11vnc is not installed' >&2; exit 3; }\n"
   "  if ! listening 5900; then\n"
-  "    x11vnc -bg -quiet -display \"$display\" -forever -wait 50 -shared -rfbport 5900 -nopw \\\n"
-  "      </dev/null >/dev/null 2>/tmp/x11vnc_stderr.log || { tail -n 3 /tmp/x11vnc_stderr.log >&2; exit 1; }\n"
+  "    umask 077; mkdir -p \"$HOME/.vnc\"\n"
+  "    head -c 48 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' | cut -c 1-8 > \"$password_file\"\n"
+  "    x11vnc -bg -quiet -display \"$display\" -forever -wait 50 -shared -rfbport 5900 \\\n"
+  "      -passwdfile \"$password_file\" </dev/null >/dev/null 2>/tmp/x11vnc_stderr.log \\\n"
+  "      || { tail -n 3 /tmp/x11vnc_stderr.log >&2; exit 1; }\n"
   "  fi\n"
   "  if [ -x /opt/noVNC/utils/novnc_proxy ]; then\n"
   "    (cd /opt/noVNC/utils && setsid ./novnc_proxy --vnc localhost:5900 --listen 6080 --web /opt/noVNC \\\n"
@@ -72,7 +79,8 @@ static const char e2b_stream_script[] =
   "  i=$((i + 1))\n"
   "  [ $i -le 100 ] || { echo \"noVNC did not start: $(tail -n 3 /tmp/novnc.log)\" >&2; exit 1; }\n"
   "  sleep 0.1\n"
-  "done\n";
+  "done\n"
+  "if pgrep -f -- \"-passwdfile $password_file\" >/dev/null; then cat \"$password_file\"; fi\n";
 
 enum {
   OP_CONTINUATION = 0x0,
@@ -106,6 +114,7 @@ struct _VivDisplayStream
   guint64        received;
   guint64        sent;
   gboolean       closed;
+  char          *vnc_password;
 };
 
 enum {
@@ -512,6 +521,7 @@ typedef struct
   char             *path;
   guint             port;           /* envd's, or noVNC's after the fallback */
   GString          *script_errors;  /* what the E2B stream script said */
+  GString          *script_output;  /* the VNC password it printed */
   char             *host_header;
   char             *key;
   GIOStream        *ws;
@@ -527,6 +537,11 @@ open_data_free (OpenData *data)
   g_clear_pointer (&data->headers, g_byte_array_unref);
   if (data->script_errors != NULL)
     g_string_free (data->script_errors, TRUE);
+  if (data->script_output != NULL)
+    {
+      memset (data->script_output->str, 0, data->script_output->allocated_len);
+      g_string_free (data->script_output, TRUE);
+    }
   g_free (data->path);
   g_free (data->host_header);
   g_free (data->key);
@@ -576,6 +591,8 @@ start_pump (GTask *task)
 
   self->local = g_socket_connection_factory_create_connection (socket);
   self->peer_fd = fds[1];
+  if (data->script_output != NULL && data->script_output->len > 0)
+    self->vnc_password = g_strstrip (g_strdup (data->script_output->str));
   self->ws = g_steal_pointer (&data->ws);
 
   /* Bytes after the handshake's headers are already WebSocket frames. */
@@ -804,6 +821,7 @@ e2b_stream_started_cb (GObject      *object,
   int exit_code = -1;
 
   g_signal_handlers_disconnect_by_data (object, data->script_errors);
+  g_signal_handlers_disconnect_by_data (object, data->script_output);
   if (!viv_process_wait_finish (VIV_PROCESS (object), result, &exit_code, &error))
     {
       g_task_return_error (task, error);
@@ -848,8 +866,10 @@ start_e2b_stream (GTask *task)
   g_autoptr (VivProcess) process = NULL;
 
   data->script_errors = g_string_new (NULL);
+  data->script_output = g_string_new (NULL);
   process = viv_processes_start (processes, argv, NULL, NULL, NULL, FALSE);
   g_signal_connect (process, "stderr", G_CALLBACK (e2b_script_output_cb), data->script_errors);
+  g_signal_connect (process, "stdout", G_CALLBACK (e2b_script_output_cb), data->script_output);
   viv_process_wait_async (process, g_task_get_cancellable (task), e2b_stream_started_cb, task);
 }
 
@@ -959,6 +979,11 @@ viv_display_stream_finalize (GObject *object)
 
   if (self->peer_fd >= 0)
     close (self->peer_fd);
+  if (self->vnc_password != NULL)
+    {
+      memset (self->vnc_password, 0, strlen (self->vnc_password));
+      g_free (self->vnc_password);
+    }
   g_queue_clear_full (&self->ws_out, (GDestroyNotify) g_bytes_unref);
   g_clear_pointer (&self->ws_buffer, g_byte_array_unref);
   g_free (self->ws_read_buffer);
@@ -1057,6 +1082,23 @@ viv_display_stream_get_closed (VivDisplayStream *self)
 {
   g_return_val_if_fail (VIV_IS_DISPLAY_STREAM (self), TRUE);
   return self->closed;
+}
+
+/**
+ * viv_display_stream_get_vnc_password:
+ *
+ * The password of the VNC server behind the stream, for the viewer's VNC
+ * authentication: on E2B's desktop template path, the one Vivarium gave
+ * x11vnc when it started it. The guest's own stream needs none.
+ *
+ * Returns: (nullable): the password, or %NULL when none is known
+ */
+const char *
+viv_display_stream_get_vnc_password (VivDisplayStream *self)
+{
+  g_return_val_if_fail (VIV_IS_DISPLAY_STREAM (self), NULL);
+
+  return self->vnc_password;
 }
 
 /**

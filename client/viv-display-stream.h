@@ -26,6 +26,7 @@ int               viv_display_stream_steal_fd          (VivDisplayStream    *sel
 guint64           viv_display_stream_get_bytes_received (VivDisplayStream   *self);
 guint64           viv_display_stream_get_bytes_sent    (VivDisplayStream    *self);
 gboolean          viv_display_stream_get_closed        (VivDisplayStream    *self);
+const char       *viv_display_stream_get_vnc_password (VivDisplayStream   *self);
 void              viv_display_stream_close             (VivDisplayStream    *self);
 
 G_END_DECLS

@@ -7,6 +7,8 @@
 
 #include <glib-unix.h>
 
+#include <gvnc.h>
+
 #include "vivarium.h"
 
 #include "test-client-common.h"
@@ -16,7 +18,8 @@
  * X server on :0 that vivarium-guest knows nothing about (its /desktop/vnc
  * answers 404), x11vnc and websockify installed. The stream starts them
  * through envd's process API and reaches noVNC's port through the host's
- * E2b-Sandbox-Port routing, as on E2B cloud. */
+ * E2b-Sandbox-Port routing, as on E2B cloud; a real VNC client (gvnc)
+ * authenticates with the password the stream hands out. */
 
 typedef struct
 {
@@ -103,52 +106,81 @@ open_stream (Fixture  *fixture,
   return viv_display_stream_new_finish (result, error);
 }
 
-/* Reads the server's RFB greeting and the 800x600 of ServerInit. */
-static void
-check_rfb (VivDisplayStream *stream)
+/* A real VNC client (gvnc) on the stream's fd, answering VNC authentication
+ * with @password; returns whether it got through to ServerInit. */
+typedef struct
 {
-  int fd = viv_display_stream_steal_fd (stream);
-  char buffer[64];
-  gsize done = 0;
-  guint8 security_types[32];
-  gssize n;
+  const char *password;
+  gboolean    done;
+  gboolean    initialized;
+  int         width, height;
+} Viewer;
 
-  g_assert_cmpint (fd, >=, 0);
-  /* The pump runs on this thread's main context: read without blocking. */
-  g_assert_true (g_unix_set_fd_nonblocking (fd, TRUE, NULL));
-  while (done < 12)
-    {
-      n = read (fd, buffer + done, 12 - done);
-      if (n > 0)
-        done += n;
-      else if (n == 0)
-        g_error ("the stream closed after %" G_GSIZE_FORMAT " bytes", done);
-      else if (errno == EAGAIN || errno == EINTR)
-        g_main_context_iteration (NULL, TRUE);
-      else
-        g_error ("read: %s", g_strerror (errno));
-    }
-  buffer[12] = '\0';
-  g_assert_true (g_str_has_prefix (buffer, "RFB 003."));
+G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+static void
+viewer_choose_type_cb (VncConnection *connection,
+                       GValueArray   *types,
+                       Viewer        *viewer)
+{
+  vnc_connection_set_auth_type (connection, VNC_CONNECTION_AUTH_VNC);
+}
 
-  /* Answer 3.8 and expect "None" (1) among the security types: -nopw. */
-  g_assert_cmpint (write (fd, "RFB 003.008\n", 12), ==, 12);
-  done = 0;
-  while (done < 1 || done < 1u + security_types[0])
+static void
+viewer_credential_cb (VncConnection *connection,
+                      GValueArray   *credentials,
+                      Viewer        *viewer)
+{
+  for (guint i = 0; i < credentials->n_values; i++)
     {
-      n = read (fd, security_types + done, sizeof security_types - done);
-      if (n > 0)
-        done += n;
-      else if (n == 0)
-        g_error ("the stream closed during the security handshake");
-      else if (errno == EAGAIN || errno == EINTR)
-        g_main_context_iteration (NULL, TRUE);
+      int credential = g_value_get_enum (g_value_array_get_nth (credentials, i));
+
+      if (credential == VNC_CONNECTION_CREDENTIAL_PASSWORD)
+        vnc_connection_set_credential (connection, credential, viewer->password);
       else
-        g_error ("read: %s", g_strerror (errno));
+        vnc_connection_set_credential (connection, credential, "test");
     }
-  g_assert_cmpuint (security_types[0], >, 0);
-  g_assert_nonnull (memchr (security_types + 1, 1, security_types[0]));
-  close (fd);
+}
+G_GNUC_END_IGNORE_DEPRECATIONS
+
+static void
+viewer_initialized_cb (VncConnection *connection,
+                       Viewer        *viewer)
+{
+  viewer->initialized = TRUE;
+  viewer->width = vnc_connection_get_width (connection);
+  viewer->height = vnc_connection_get_height (connection);
+  viewer->done = TRUE;
+}
+
+static void
+viewer_failed_cb (VncConnection *connection,
+                  Viewer        *viewer)
+{
+  viewer->done = TRUE;
+}
+
+static gboolean
+view (VivDisplayStream *stream,
+      const char       *password,
+      int              *width,
+      int              *height)
+{
+  VncConnection *connection = vnc_connection_new ();
+  Viewer viewer = { .password = password };
+
+  g_signal_connect (connection, "vnc-auth-choose-type", G_CALLBACK (viewer_choose_type_cb), &viewer);
+  g_signal_connect (connection, "vnc-auth-credential", G_CALLBACK (viewer_credential_cb), &viewer);
+  g_signal_connect (connection, "vnc-initialized", G_CALLBACK (viewer_initialized_cb), &viewer);
+  g_signal_connect (connection, "vnc-auth-failure", G_CALLBACK (viewer_failed_cb), &viewer);
+  g_signal_connect (connection, "vnc-disconnected", G_CALLBACK (viewer_failed_cb), &viewer);
+  g_assert_true (vnc_connection_open_fd (connection, viv_display_stream_steal_fd (stream)));
+  g_assert_true (viv_test_wait_flag (&viewer.done, 30000));
+  g_signal_handlers_disconnect_by_data (connection, &viewer);
+  vnc_connection_shutdown (connection);
+  g_object_unref (connection);
+  *width = viewer.width;
+  *height = viewer.height;
+  return viewer.initialized;
 }
 
 static void
@@ -158,12 +190,23 @@ test_starts_novnc (Fixture       *fixture,
   g_autoptr (GError) error = NULL;
   g_autoptr (VivDisplayStream) first = NULL;
   g_autoptr (VivDisplayStream) second = NULL;
+  const char *password;
+  int width = 0, height = 0;
 
   start_x_server (fixture);
 
   first = open_stream (fixture, &error);
   g_assert_no_error (error);
-  check_rfb (first);
+  /* x11vnc asks for the password Vivarium gave it, and only that one. */
+  password = viv_display_stream_get_vnc_password (first);
+  g_assert_nonnull (password);
+  g_assert_cmpuint (strlen (password), ==, 8);
+  g_assert_true (view (first, password, &width, &height));
+  g_assert_cmpint (width, ==, 800);
+  g_assert_cmpint (height, ==, 600);
+  /* Nor is it on x11vnc's command line. */
+  g_assert_cmpint (sandbox_run (fixture, "pgrep -fa x11vnc | grep -q -- -passwdfile && "
+                                         "! pgrep -fa x11vnc | grep -q -- -passwd\\ "), ==, 0);
   /* The way E2B's SDK would find them: x11vnc runs, noVNC listens. */
   g_assert_cmpint (sandbox_run (fixture, "pgrep -x x11vnc >/dev/null && "
                                          "ss -ltn | grep -q ':6080 '"), ==, 0);
@@ -171,7 +214,8 @@ test_starts_novnc (Fixture       *fixture,
   /* A second viewer shares what runs. */
   second = open_stream (fixture, &error);
   g_assert_no_error (error);
-  check_rfb (second);
+  g_assert_cmpstr (viv_display_stream_get_vnc_password (second), ==, password);
+  g_assert_false (view (second, "wrong-pw", &width, &height));
   g_assert_cmpint (sandbox_run (fixture, "test \"$(pgrep -cx x11vnc)\" = 1"), ==, 0);
 }
 
