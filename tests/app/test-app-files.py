@@ -85,6 +85,40 @@ def click_row(env, app, name, double=False):
     time.sleep(0.3)
 
 
+DRAG_SOURCE = """
+import sys, gi
+gi.require_version("Gtk", "4.0")
+from gi.repository import Gdk, Gio, GLib, Gtk
+path = sys.argv[1]
+def activate(app):
+    window = Gtk.ApplicationWindow(application=app, title="Drag Source", default_width=220, default_height=120)
+    label = Gtk.Label(label="Drag this file")
+    source = Gtk.DragSource(actions=Gdk.DragAction.COPY)
+    uri = Gio.File.new_for_path(path).get_uri() + "\\r\\n"
+    source.connect("prepare", lambda *a: Gdk.ContentProvider.new_for_bytes("text/uri-list", GLib.Bytes.new(uri.encode())))
+    label.add_controller(source)
+    window.set_child(label)
+    window.present()
+app = Gtk.Application(application_id="io.github.vivarium.TestDragSource")
+app.connect("activate", activate)
+app.run([])
+"""
+
+
+def drag(env, start, end, steps=20):
+    """Drags with the pointer from start to end, in steps, as a hand would."""
+    env.xdotool("mousemove", str(start[0]), str(start[1]))
+    time.sleep(0.3)
+    env.xdotool("mousedown", "1")
+    for i in range(1, steps + 1):
+        x = start[0] + (end[0] - start[0]) * i // steps
+        y = start[1] + (end[1] - start[1]) * i // steps
+        env.xdotool("mousemove", str(x), str(y))
+        time.sleep(0.05)
+    time.sleep(0.5)
+    env.xdotool("mouseup", "1")
+
+
 def text_of(node):
     text = node.get_text_iface()
     return text.get_text(0, text.get_character_count()) if text else ""
@@ -214,6 +248,27 @@ def run(env, tap):
            "Upload Files puts the exact bytes into the shown folder")
     wait_for("its row", lambda: row_label(app, "upload.bin"), 20)
 
+    # Drag and drop from another app: the file lands in the shown folder.
+    dropped = os.path.join(env.tmp, "home", "dropped.bin")
+    with open(dropped, "wb") as f:
+        f.write(os.urandom(300 * 1000 + 7))
+    env.spawn(["/usr/bin/python3", "-c", DRAG_SOURCE, dropped], "drag-source")
+    source = wait_for("the drag source", lambda: toplevel(Atspi, "Drag Source"), 30)
+    label = wait_for("its label", lambda: App(Atspi).find_all(
+        lambda n: n.get_role_name() == "label" and n.get_name() == "Drag this file", root=source), 10)[0]
+    sx, sy = App(Atspi).center(label)
+    target = row_label(app, "notes.txt")
+    tx, ty = app.center(target)
+    drag(env, (sx, sy), (tx, ty + 200))
+    remote_dropped = f"{home}/from-agent/dropped.bin"
+    try:
+        wait_for("the dropped file", lambda: sandbox_sha256(guest, remote_dropped) == sha256(dropped), 30, 1)
+    except AssertionError:
+        env.screenshot("drop-failed")
+    tap.ok(sandbox_sha256(guest, remote_dropped) == sha256(dropped),
+           "a file dropped on the panel is uploaded into the shown folder, exact bytes")
+    wait_for("its row", lambda: row_label(app, "dropped.bin"), 20)
+
     # Download: the exact bytes land where the chooser says.
     guest.run("head -c 3000000 /dev/urandom > ~/from-agent/agent-output.bin")
     click_row(env, app, "agent-output.bin")
@@ -245,13 +300,36 @@ def run(env, tap):
     wait_for("the folder's copy", lambda: os.path.exists(os.path.join(copy, "upload.bin")) and
              sha256(os.path.join(copy, "upload.bin")) == sha256(local), 90, 0.5)
     wait_for("its other files", lambda: os.path.exists(os.path.join(copy, "notes.txt")), 30, 0.5)
-    tap.ok(sorted(os.listdir(copy)) == ["agent-output.bin", "notes.txt", "upload.bin"] and
-           sha256(os.path.join(copy, "agent-output.bin")) == expected,
+    tap.ok(sorted(os.listdir(copy)) == ["agent-output.bin", "dropped.bin", "notes.txt", "upload.bin"] and
+           sha256(os.path.join(copy, "agent-output.bin")) == expected and
+           sha256(os.path.join(copy, "dropped.bin")) == sha256(dropped),
            f"a folder downloads recursively into the chosen folder ({sorted(os.listdir(copy))})")
 
-    # New Folder, Rename, Delete: each checked in the sandbox.
+    # A big download shows its progress and stops on Cancel, leaving no file.
     click_row(env, app, "from-agent", double=True)
     wait_for("the folder again", lambda: row_label(app, "notes.txt"), 30)
+    guest.run("truncate -s 8G ~/from-agent/huge.bin")
+    click_row(env, app, wait_for("the big file", lambda: row_label(app, "huge.bin") and "huge.bin", 20))
+    app.press("push button", "Download")
+    wait_for("the save chooser", lambda: toplevel(Atspi, "Download File"), 30)
+    time.sleep(1)
+    huge = os.path.join(env.tmp, "home", "huge.bin")
+    env.xdotool("key", "ctrl+a")
+    env.xdotool("type", "--delay", "20", huge)
+    env.xdotool("key", "Return")
+    wait_for("the transfer row", lambda: app.find("label", "Downloading “huge.bin”"), 30)
+    # The bytes arriving locally are the progress the row shows.
+    wait_for("bytes arriving", lambda: os.path.exists(huge) and os.path.getsize(huge) > 50 * 1000 * 1000, 60, 0.2)
+    partial = os.path.getsize(huge)
+    env.screenshot("download-in-progress")
+    app.press("push button", "Cancel Transfer")
+    wait_for("the cancelled transfer", lambda: app.find("label", "Cancelled"), 30)
+    time.sleep(1)
+    tap.ok(not os.path.exists(huge) and env.app.poll() is None,
+           f"Cancel stops a download in progress (at least {partial} of 8 GiB in) and leaves no partial file")
+    guest.run("rm ~/from-agent/huge.bin")
+
+    # New Folder, Rename, Delete: each checked in the sandbox.
     app.press("push button", "New Folder")
     entry = wait_for("the name entry", lambda: dialog_node(Atspi, "text", "Name"), 30)
     time.sleep(0.5)
