@@ -174,7 +174,6 @@ viv_application_startup (GApplication *application)
   static const char *overview_accels[] = { "<Alt>Left", NULL };
   static const char *fullscreen_accels[] = { "F11", NULL };
   static const char *take_over_accels[] = { "<Control><Shift>t", NULL };
-  static const char *panel_accels[] = { "F9", NULL };
 
   G_APPLICATION_CLASS (viv_application_parent_class)->startup (application);
 
@@ -191,8 +190,6 @@ viv_application_startup (GApplication *application)
                                          fullscreen_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "session.take-over",
                                          take_over_accels);
-  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "session.toggle-panel",
-                                         panel_accels);
 
   self->settings = create_settings (g_application_get_application_id (application));
   self->accounts = viv_accounts_new ();

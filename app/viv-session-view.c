@@ -471,6 +471,7 @@ static void
 viv_session_view_init (VivSessionView *self)
 {
   GtkEventController *motion;
+  GtkEventController *shortcuts;
 
   gtk_widget_init_template (GTK_WIDGET (self));
 
@@ -487,6 +488,15 @@ viv_session_view_init (VivSessionView *self)
                             G_CALLBACK (display_reconnect_needed_cb), self);
   g_signal_connect_swapped (self->action_log, "mark-point",
                             G_CALLBACK (action_log_mark_point_cb), self);
+
+  /* F9 works wherever the focus is in the window, not only inside the
+   * view (the application's accelerators need a focused descendant). */
+  shortcuts = gtk_shortcut_controller_new ();
+  gtk_shortcut_controller_set_scope (GTK_SHORTCUT_CONTROLLER (shortcuts), GTK_SHORTCUT_SCOPE_GLOBAL);
+  gtk_shortcut_controller_add_shortcut (GTK_SHORTCUT_CONTROLLER (shortcuts),
+                                        gtk_shortcut_new (gtk_keyval_trigger_new (GDK_KEY_F9, 0),
+                                                          gtk_named_action_new ("session.toggle-panel")));
+  gtk_widget_add_controller (GTK_WIDGET (self), shortcuts);
 
   motion = gtk_event_controller_motion_new ();
   gtk_event_controller_set_propagation_phase (motion, GTK_PHASE_CAPTURE);
