@@ -40,6 +40,9 @@ struct _VivActionLog
   gboolean        follow;           /* keep the newest entry in view */
   double          last_value;       /* the vertical adjustment, as last seen */
   double          last_upper;
+  double          last_page_size;
+  double          scrolled_upper;   /* the list's length when last scrolled */
+  guint           follow_source;
 
   VivDesktop     *desktop;
   GCancellable   *cancellable;      /* the watch of the current desktop */
@@ -116,12 +119,37 @@ static void
 scroll_to_newest (VivActionLog *self)
 {
   guint n = g_list_model_get_n_items (G_LIST_MODEL (self->entries));
+  GtkAdjustment *adjustment = gtk_scrolled_window_get_vadjustment (self->scrolled_window);
+
+  self->scrolled_upper = gtk_adjustment_get_upper (adjustment);
 
   /* GtkListView keeps its own anchor, so it is told which item to show
    * rather than given an adjustment value (gtk_list_view_scroll_to() is
    * GTK 4.12). */
   if (n > 0)
     gtk_widget_activate_action (GTK_WIDGET (self->list_view), "list.scroll-to-item", "u", n - 1);
+}
+
+static gboolean
+follow_cb (gpointer user_data)
+{
+  VivActionLog *self = user_data;
+
+  self->follow_source = 0;
+  if (self->follow)
+    scroll_to_newest (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* The list view places an item it has not measured yet by an estimate: once
+ * the newest rows are measured, the newest may lie below the view again. */
+static void
+adjustment_changed_cb (VivActionLog  *self,
+                       GtkAdjustment *adjustment)
+{
+  if (self->follow && !at_bottom (adjustment) && self->follow_source == 0 &&
+      !G_APPROX_VALUE (gtk_adjustment_get_upper (adjustment), self->scrolled_upper, 1.0))
+    self->follow_source = g_idle_add (follow_cb, self);
 }
 
 /* Entries that arrived while the panel was hidden: the list shows the
@@ -139,18 +167,22 @@ adjustment_value_changed_cb (VivActionLog  *self,
 {
   double value = gtk_adjustment_get_value (adjustment);
   double upper = gtk_adjustment_get_upper (adjustment);
+  double page_size = gtk_adjustment_get_page_size (adjustment);
 
-  /* Back at the bottom, the list follows again; moved up while the list
-   * kept its length since the last move, the user scrolled up to read:
-   * stop following. New rows, rows measured anew and old rows dropped
-   * change the length. */
+  /* Back at the bottom, the list follows again. Moved up while the list
+   * and its view kept their sizes since the last move, the user scrolled up
+   * to read: stop following. New rows, rows measured anew, old rows dropped
+   * and a view that grew (the takeover bar going) move it by themselves. */
   if (at_bottom (adjustment))
     self->follow = TRUE;
-  else if (value < self->last_value - 1 && G_APPROX_VALUE (upper, self->last_upper, 1.0))
+  else if (value < self->last_value - 1 &&
+           G_APPROX_VALUE (upper, self->last_upper, 1.0) &&
+           G_APPROX_VALUE (page_size, self->last_page_size, 1.0))
     self->follow = FALSE;
 
   self->last_value = value;
   self->last_upper = upper;
+  self->last_page_size = page_size;
 }
 
 /* Entries */
@@ -497,6 +529,7 @@ viv_action_log_dispose (GObject *object)
 
   viv_action_log_set_desktop (self, NULL);
   g_clear_handle_id (&self->flush_source, g_source_remove);
+  g_clear_handle_id (&self->follow_source, g_source_remove);
   gtk_widget_dispose_template (GTK_WIDGET (self), VIV_TYPE_ACTION_LOG);
   /* The template's top box is not a bound child, so it is ours to drop. */
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
@@ -614,6 +647,7 @@ viv_action_log_init (VivActionLog *self)
 
   adjustment = gtk_scrolled_window_get_vadjustment (self->scrolled_window);
   g_signal_connect_swapped (adjustment, "value-changed", G_CALLBACK (adjustment_value_changed_cb), self);
+  g_signal_connect_swapped (adjustment, "changed", G_CALLBACK (adjustment_changed_cb), self);
 
   update_status (self);
 }

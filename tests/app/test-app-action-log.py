@@ -3,16 +3,19 @@
 """The session view's Action Log, in the real app driven through AT-SPI
 against a real vivarium-host, with the real demo agent driving the sandbox:
 the guest's history and live events in order, takeover changes, marking an
-entry's point on the live view, and the export as JSON lines compared with
-the guest's own event history. TAP output; screenshots go to the test log
-directory."""
+entry's point on the live view, the export as JSON lines compared with the
+guest's own event history, the cap at 5,000 entries after a flood of
+actions, and following the newest entry unless the user scrolled up. TAP
+output; screenshots go to the test log directory."""
 
+import http.client
 import json
 import os
 import re
 import socket
 import sys
 import time
+import urllib.parse
 import urllib.request
 from datetime import datetime, timezone
 
@@ -160,6 +163,68 @@ def event_count(app):
     return int(match.group(1)) if match else None
 
 
+def export(env, app, name):
+    """Exports the log through the file chooser; returns the lines' objects."""
+    app.press("push button", "Export as JSON Lines")
+    wait_for("the file chooser", lambda: toplevel(atspi(), "Export Action Log"), 30)
+    time.sleep(1)
+    saved = os.path.join(env.tmp, "home", name)
+    env.xdotool("key", "ctrl+a")
+    env.xdotool("type", "--delay", "20", saved)
+    env.screenshot("export")
+    env.xdotool("key", "Return")
+    wait_for("the exported file", lambda: os.path.exists(saved) and os.path.getsize(saved) > 0, 30, 0.5)
+    # Complete: the file is replaced in one piece, and ends with a newline.
+    wait_for("the whole file", lambda: open(saved, "rb").read().endswith(b"\n"), 10, 0.2)
+    with open(saved) as f:
+        return [json.loads(line) for line in f.read().splitlines()]
+
+
+def flood(guest, count, point=None):
+    """Many pointer moves, fast, through a kept-alive connection (opened
+    again when the server closes it); the last one is to 199, 55, or all to
+    @point."""
+    url = urllib.parse.urlparse(guest.http.base)
+    headers = dict(guest.http.headers, **{"Content-Type": "application/json"})
+    connection = None
+    reconnections = 0
+    for i in range(count - 1, -1, -1):
+        x, y = point or (199 + i % 600, 55 + (i // 600) * 50)
+        body = json.dumps({"x": x, "y": y})
+        for attempt in range(3):
+            try:
+                if connection is None:
+                    connection = http.client.HTTPConnection(url.hostname, url.port, timeout=30)
+                connection.request("POST", url.path + "/desktop/pointer/move", body, headers)
+                response = connection.getresponse()
+                response.read()
+                break
+            except (ConnectionError, http.client.HTTPException):
+                connection.close()
+                connection = None
+                reconnections += 1
+        assert response.status == 200, f"move: {response.status}"
+    connection.close()
+    log(f"flood: {count} moves, {reconnections} reconnections")
+
+
+def shown_rows(app):
+    """Rows laid out inside the list (rows kept aside report the list's top)."""
+    box = log_list(app).get_extents(app.Atspi.CoordType.WINDOW)
+    rows = []
+    for s, t, node in log_rows(app):
+        extents = node.get_extents(app.Atspi.CoordType.WINDOW)
+        if box.y + 8 < extents.y and extents.y + extents.height <= box.y + box.height + 2:
+            rows.append((s, t, node))
+    return rows
+
+
+def crop(path, box):
+    from PIL import Image
+    with Image.open(path) as image:
+        return image.convert("RGB").crop(box).tobytes()
+
+
 def toplevel(Atspi, name):
     desktop = Atspi.get_desktop(0)
     for i in range(desktop.get_child_count()):
@@ -228,7 +293,12 @@ def run(env, tap):
     # the guest had then (the list is still short enough for GTK to keep a
     # row for every entry).
     history = [(summary(e), local_clock(e)) for e in before_app]
-    wait_for("the history's rows", lambda: not set(history) - {(s, t) for s, t, _ in log_rows(app)}, 30, 1)
+    def history_shown():
+        missing = set(history) - {(s, t) for s, t, _ in log_rows(app)}
+        if missing:
+            log(f"not among the rows yet: {sorted(missing)[:4]} ({event_count(app)} events)")
+        return not missing
+    wait_for("the history's rows", history_shown, 30, 1)
     count = event_count(app)
     tap.ok(count >= len(before_app),
            f"the log shows the {len(before_app)} events from before it opened ({count} events now)")
@@ -322,19 +392,7 @@ def run(env, tap):
     tap.ok(after == 0, f"the mark goes away after a moment ({after} marker pixels 2.5 s later)")
 
     # Export writes the guest's events as JSON lines.
-    app.press("push button", "Export as JSON Lines")
-    wait_for("the file chooser", lambda: toplevel(atspi(), "Export Action Log"), 30)
-    time.sleep(1)
-    saved = os.path.join(env.tmp, "home", "exported.jsonl")
-    env.xdotool("key", "ctrl+a")
-    env.xdotool("type", "--delay", "20", saved)
-    env.screenshot("export")
-    env.xdotool("key", "Return")
-    wait_for("the exported file", lambda: os.path.exists(saved) and os.path.getsize(saved) > 0, 30, 0.5)
-    time.sleep(0.5)
-    with open(saved) as f:
-        lines = f.read().splitlines()
-    exported = [json.loads(line) for line in lines]
+    exported = export(env, app, "exported.jsonl")
     events = guest_events(guest)
     last = exported[-1]["id"] if exported else 0
     kept = [e for e in events if e["id"] <= last]
@@ -346,6 +404,53 @@ def run(env, tap):
     wait_for("the toast", lambda: app.find("label", f"{len(exported)} events exported"), 15, 0.5)
     tap.ok(True, f"a toast says “{len(exported)} events exported”")
     env.screenshot("exported")
+
+    # A flood of actions: the log keeps the newest 5,000.
+    started = time.monotonic()
+    flood(guest, 5200)
+    sent = time.monotonic() - started
+    wait_for("the capped count", lambda: event_count(app) == 5000 and
+             any(s == "Move to 199, 55" for s, _, _ in log_rows(app)), 120, 1)
+    caught_up = time.monotonic() - started - sent
+    env.screenshot("capped")
+    newest = guest_events(guest)[-1]["id"]
+    capped = export(env, app, "capped.jsonl")
+    ids = [e["id"] for e in capped]
+    tap.ok(len(capped) == 5000 and ids == list(range(ids[0], ids[0] + 5000)) and ids[-1] == newest,
+           f"after 5,200 more actions the log keeps the newest 5,000 events (ids {ids[0]}..{ids[-1]}); "
+           f"sent in {sent:.1f} s, shown {caught_up:.1f} s later")
+
+    # Scrolled up to read, the list stays put while events arrive; back at
+    # the bottom, it follows again.
+    box = log_list(app).get_extents(Atspi.CoordType.WINDOW)
+    env.xdotool("mousemove", str(box.x + box.width // 2), str(box.y + box.height // 2))
+    for _ in range(12):
+        env.xdotool("click", "4")
+        time.sleep(0.05)
+    # Away from the rows, whose tooltips would change the pixels.
+    vx, vy = app.center(app.shown("filler", "Sandbox desktop"))
+    env.xdotool("mousemove", str(vx), str(vy))
+    time.sleep(1.5)
+    # The rows, not the overlay scrollbar, which shows itself on changes.
+    region = (box.x, box.y, box.x + box.width - 16, box.y + box.height)
+    before = crop(env.screenshot("scrolled-up"), region)
+    flood(guest, 30, (701, 601))
+    time.sleep(2)
+    after = crop(env.screenshot("scrolled-up-new-events"), region)
+    tap.ok(before == after, "scrolled up, the list stays where the user is while 30 events arrive")
+    env.xdotool("mousemove", str(box.x + box.width // 2), str(box.y + box.height // 2))
+    for _ in range(60):
+        env.xdotool("click", "5")
+        time.sleep(0.02)
+    env.xdotool("mousemove", str(vx), str(vy))
+    time.sleep(1)
+    flood(guest, 1, (777, 707))
+    row = wait_for("the newest row at the bottom", lambda: next(
+        (e for s, _, n in shown_rows(app) if s == "Move to 777, 707"
+         for e in [n.get_extents(Atspi.CoordType.WINDOW)]), None), 30, 1)
+    env.screenshot("following-again")
+    tap.ok(box.y + box.height - 40 <= row.y + row.height <= box.y + box.height + 2,
+           "back at the bottom, the list follows the newest event again")
 
 
 if __name__ == "__main__":
