@@ -167,14 +167,17 @@ _viv_desktop_dispatch_event (VivDesktop *self,
     }
   else if (g_strcmp0 (type, "focus") == 0)
     {
-      const char *title = NULL;
-      gint64 window = 0;
+      JsonNode *window = json_object_get_member (event, "window");
+      JsonNode *title = json_object_get_member (event, "title");
 
-      /* The window's own "id" replaces the event's in the JSON; the event id
-       * travels in the stream's id field. */
-      if (_viv_json_get_int (event, "id", FALSE, &window, NULL) &&
-          _viv_json_get_string (event, "title", FALSE, &title, NULL))
-        g_signal_emit (self, signals[FOCUS], 0, (guint64) MAX (window, 0), title);
+      /* "window" and "title" are null when no window has the focus. */
+      if (window != NULL &&
+          (JSON_NODE_HOLDS_NULL (window) || json_node_get_value_type (window) == G_TYPE_INT64) &&
+          (title == NULL || JSON_NODE_HOLDS_NULL (title) ||
+           json_node_get_value_type (title) == G_TYPE_STRING))
+        g_signal_emit (self, signals[FOCUS], 0,
+                       JSON_NODE_HOLDS_NULL (window) ? 0 : (guint64) MAX (json_node_get_int (window), 0),
+                       title != NULL && !JSON_NODE_HOLDS_NULL (title) ? json_node_get_string (title) : NULL);
       else
         g_debug ("Ignoring a malformed focus event");
     }

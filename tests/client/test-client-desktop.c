@@ -783,6 +783,31 @@ find_window (GPtrArray  *windows,
   return NULL;
 }
 
+typedef struct
+{
+  guint64 window;
+  char   *title;
+} Focus;
+
+static void
+focus_cb (VivDesktop *desktop,
+          guint64     window,
+          const char *title,
+          Focus      *focus)
+{
+  focus->window = window;
+  g_free (focus->title);
+  focus->title = g_strdup (title);
+}
+
+static gboolean
+focus_is (gpointer user_data)
+{
+  Focus *focus = user_data;
+
+  return focus->window != 0 && g_strcmp0 (focus->title, "viv-client-window") == 0;
+}
+
 static void
 test_windows (Fixture       *fixture,
               gconstpointer  data)
@@ -801,6 +826,14 @@ test_windows (Fixture       *fixture,
   GPid pid;
   gboolean ok;
   int x, y, width, height;
+  g_autoptr (GCancellable) cancellable = g_cancellable_new ();
+  GAsyncResult *events_slot = NULL;
+  Focus focus = { 0 };
+
+  /* Focus changes arrive on the event stream as VivDesktop::focus. */
+  g_signal_connect (desktop, "focus", G_CALLBACK (focus_cb), &focus);
+  viv_desktop_watch_events_async (desktop, cancellable, viv_test_result_cb, &events_slot);
+  g_assert_true (wait_until (is_connected, desktop, 30000));
 
   pid = viv_test_spawn (argv, envp, NULL);
 
@@ -830,6 +863,8 @@ test_windows (Fixture       *fixture,
         focused = viv_desktop_get_focused_window_finish (desktop, result, &error));
   g_assert_no_error (error);
   g_assert_cmpuint (viv_desktop_window_get_id (focused), ==, viv_desktop_window_get_id (window));
+  g_assert_true (wait_until (focus_is, &focus, 30000));
+  g_assert_cmpuint (focus.window, ==, viv_desktop_window_get_id (window));
 
   WAIT (viv_desktop_focus_window_async (desktop, 0x7ffffff0, NULL, viv_test_result_cb, &slot_),
         ok = viv_desktop_focus_window_finish (desktop, result, &error));
@@ -854,6 +889,11 @@ test_windows (Fixture       *fixture,
   g_assert_null (find_window (windows, "viv-client-window"));
 
   viv_test_kill (pid);
+
+  g_signal_handlers_disconnect_by_data (desktop, &focus);
+  g_cancellable_cancel (cancellable);
+  g_object_unref (viv_test_wait_result (&events_slot));
+  g_free (focus.title);
 }
 
 int
