@@ -266,9 +266,10 @@ root_watch_stopped_cb (VivFilesDirectory *directory,
 {
   VivFilesPanel *self = user_data;
 
-  /* A sandbox that is gone or paused says so itself. */
-  if (directory == self->directory && self->sandbox != NULL &&
-      viv_sandbox_get_state (self->sandbox) == VIV_SANDBOX_STATE_RUNNING)
+  /* A folder that could not be listed shows why already; a sandbox that
+   * is gone or paused says so itself. */
+  if (directory == self->directory && viv_files_directory_get_loaded (directory) &&
+      self->sandbox != NULL && viv_sandbox_get_state (self->sandbox) == VIV_SANDBOX_STATE_RUNNING)
     show_error (self, _("Live updates of this folder stopped"), error);
 }
 
@@ -431,6 +432,20 @@ _viv_files_panel_reload (VivFilesPanel *self)
     }
 }
 
+static void
+sandbox_state_cb (VivSandbox *sandbox,
+                  GParamSpec *pspec,
+                  gpointer    user_data)
+{
+  VivFilesPanel *self = user_data;
+
+  /* A resumed sandbox answers again: what failed while it was paused is
+   * tried once more without the user asking. */
+  if (viv_sandbox_get_state (sandbox) == VIV_SANDBOX_STATE_RUNNING &&
+      g_strcmp0 (gtk_stack_get_visible_child_name (self->content_stack), "error") == 0)
+    _viv_files_panel_reload (self);
+}
+
 static gboolean
 drop_cb (GtkDropTarget *target,
          const GValue  *value,
@@ -581,8 +596,11 @@ viv_files_panel_set_sandbox (VivFilesPanel *self,
   g_return_if_fail (VIV_IS_FILES_PANEL (self));
   g_return_if_fail (!sandbox || VIV_IS_SANDBOX (sandbox));
 
-  if (!g_set_object (&self->sandbox, sandbox))
+  if (self->sandbox == sandbox)
     return;
+  if (self->sandbox != NULL)
+    g_signal_handlers_disconnect_by_func (self->sandbox, sandbox_state_cb, self);
+  g_set_object (&self->sandbox, sandbox);
 
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
@@ -595,6 +613,7 @@ viv_files_panel_set_sandbox (VivFilesPanel *self,
     {
       self->cancellable = g_cancellable_new ();
       self->files = viv_files_new (sandbox);
+      g_signal_connect (sandbox, "notify::state", G_CALLBACK (sandbox_state_cb), self);
       find_home (self);
     }
 

@@ -364,12 +364,35 @@ def run(env, tap):
     tap.ok(gone, "Delete after confirmation removes the file in the sandbox")
     wait_for("its row to go", lambda: row_label(app, "upload.bin") is None, 20)
 
+    # Paused: listing fails with a clear message; resumed: it comes back alone.
+    status, _ = env.api.call("POST", f"/sandboxes/{sandbox}/pause", {})
+    assert status in (200, 204), f"pause: {status}"
+    wait_for("the paused state", lambda: app.find("label", "Sandbox Paused") or
+             app.shown("push button", "Resume"), 60)
+    app.press("push button", "Reload")
+    # shown(): the stack's hidden pages keep their labels in the tree.
+    wait_for("the paused error", lambda: app.shown("label", "Cannot Show Files"), 30)
+    reason = wait_for("the reason", lambda: app.find_all(
+        lambda n: n.get_role_name() == "label" and "paused" in (n.get_name() or "") and
+        n.get_extents(Atspi.CoordType.WINDOW).width > 0), 10)[0].get_name()
+    env.screenshot("paused")
+    tap.ok("paused" in reason, f"a paused sandbox's files show “Cannot Show Files”: {reason!r}")
+    status, _ = env.api.call("POST", f"/sandboxes/{sandbox}/resume", {"timeout": 600})
+    assert status in (200, 201), f"resume: {status}"
+    try:
+        wait_for("the listing again", lambda: row_label(app, "notes.txt"), 60)
+    except AssertionError:
+        env.screenshot("not-resumed")
+        log(f"the sandbox is {env.sandbox_state(sandbox)}")
+    tap.ok(row_label(app, "notes.txt") is not None, "after Resume the listing comes back by itself")
+
     # A sandbox that is gone shows a clear error, and the app lives on.
     status, _ = env.api.call("DELETE", f"/sandboxes/{sandbox}")
     assert status in (200, 204), f"kill: {status}"
     time.sleep(1)
     app.press("push button", "Reload")
-    error = wait_for("the error", lambda: app.find("label", "Cannot Show Files"), 30)
+    error = wait_for("the error", lambda: app.shown("label", "Cannot Show Files") and
+                     not row_label(app, "notes.txt"), 30)
     env.screenshot("sandbox-gone")
     tap.ok(error is not None and env.app.poll() is None,
            "a sandbox that is gone shows “Cannot Show Files”, no crash")
