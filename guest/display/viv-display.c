@@ -389,6 +389,9 @@ xvnc_start (VivDisplay *self)
     /* A viewer that asks for exclusive access must not disconnect the others. */
     "-AlwaysShared",
     "-nolisten", "tcp",
+    /* No server reset when the last client goes: a client connecting in that
+     * moment (the session, the guest itself) would be dropped. */
+    "-noreset",
     NULL
   };
 

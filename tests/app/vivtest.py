@@ -111,7 +111,8 @@ class Environment:
     def start_x(self, geometry="1400x900"):
         n = free_display()
         self.spawn(["Xvnc", f":{n}", "-geometry", geometry, "-depth", "24",
-                    "-SecurityTypes", "None", "-rfbport", "-1", "-nolisten", "tcp"], "xvnc")
+                    "-SecurityTypes", "None", "-rfbport", "-1", "-nolisten", "tcp", "-noreset"],
+                   "xvnc")
         wait_for("the X server", lambda: os.path.exists(f"/tmp/.X11-unix/X{n}"), 30)
         self.env["DISPLAY"] = f":{n}"
         wait_for("the X server to answer",

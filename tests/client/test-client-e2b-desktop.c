@@ -87,7 +87,7 @@ static void
 start_x_server (Fixture *fixture)
 {
   g_assert_cmpint (sandbox_run (fixture,
-                                "(setsid Xvfb :0 -screen 0 800x600x24 -nolisten tcp "
+                                "(setsid Xvfb :0 -screen 0 800x600x24 -nolisten tcp -noreset "
                                 "</dev/null >/tmp/xvfb.log 2>&1 &); "
                                 "i=0; until [ -S /tmp/.X11-unix/X0 ]; do "
                                 "i=$((i + 1)); [ $i -le 100 ] || exit 1; sleep 0.1; done"),

@@ -127,7 +127,9 @@ viv_test_xvnc_start (int width,
       const char *argv[] = {
         "Xvnc", display, "-geometry", geometry, "-depth", "24",
         "-rfbport", "-1", "-rfbunixpath", xvnc->vnc_socket, "-rfbunixmode", "0600",
-        "-SecurityTypes", "None", "-AlwaysShared", "-nolisten", "tcp", "-ac", NULL
+        "-SecurityTypes", "None", "-AlwaysShared", "-nolisten", "tcp", "-ac",
+        /* A reset when the last client leaves drops whoever connects then. */
+        "-noreset", NULL
       };
       gint64 deadline;
 
