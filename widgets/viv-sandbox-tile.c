@@ -45,7 +45,24 @@ G_DEFINE_FINAL_TYPE (VivSandboxTile, viv_sandbox_tile, GTK_TYPE_WIDGET)
 static GParamSpec *properties[N_PROPS];
 static guint signals[N_SIGNALS];
 
-/* Box-filter @src (B,G,R,A bytes) down to @dst_width x @dst_height. */
+/* Two sample positions inside the source span [@start, @end): a quarter and
+ * three quarters in, or the one pixel there is. */
+static void
+sample_positions (int  start,
+                  int  end,
+                  int *first,
+                  int *second)
+{
+  int span = MAX (end - start, 1);
+
+  *first = start + span / 4;
+  *second = start + (3 * span) / 4;
+}
+
+/* Scales @src (B,G,R,A bytes) down to @dst_width x @dst_height, averaging
+ * 2x2 samples spread over each destination pixel's source box: a thumbnail
+ * looks the same as with a full box filter at a fraction of the reads (at
+ * 1280x800 to 256x160, 4 instead of 25 per pixel). */
 static GdkTexture *
 downscale (const guint8 *src,
            int           src_width,
@@ -56,46 +73,35 @@ downscale (const guint8 *src,
 {
   gsize dst_stride = (gsize) dst_width * 4;
   guint8 *dst = g_malloc (dst_stride * dst_height);
-  g_autofree guint32 *sums = g_new (guint32, (gsize) dst_width * 3);
-  g_autofree int *column_start = g_new (int, dst_width + 1);
+  g_autofree int *columns = g_new (int, (gsize) dst_width * 2);
   g_autoptr (GBytes) bytes = NULL;
 
-  for (int x = 0; x <= dst_width; x++)
-    column_start[x] = (int) ((gint64) x * src_width / dst_width);
+  for (int x = 0; x < dst_width; x++)
+    sample_positions ((int) ((gint64) x * src_width / dst_width),
+                      (int) ((gint64) (x + 1) * src_width / dst_width),
+                      &columns[x * 2], &columns[x * 2 + 1]);
 
   for (int y = 0; y < dst_height; y++)
     {
-      int y0 = (int) ((gint64) y * src_height / dst_height);
-      int y1 = MAX (y0 + 1, (int) ((gint64) (y + 1) * src_height / dst_height));
+      const guint8 *row0, *row1;
       guint8 *out = dst + y * dst_stride;
+      int sy0, sy1;
 
-      memset (sums, 0, sizeof (guint32) * dst_width * 3);
-      for (int sy = y0; sy < y1; sy++)
-        {
-          const guint8 *row = src + sy * src_stride;
-
-          for (int x = 0; x < dst_width; x++)
-            {
-              guint32 *sum = sums + x * 3;
-              int x1 = MAX (column_start[x] + 1, column_start[x + 1]);
-
-              for (int sx = column_start[x]; sx < x1; sx++)
-                {
-                  sum[0] += row[sx * 4];
-                  sum[1] += row[sx * 4 + 1];
-                  sum[2] += row[sx * 4 + 2];
-                }
-            }
-        }
+      sample_positions ((int) ((gint64) y * src_height / dst_height),
+                        (int) ((gint64) (y + 1) * src_height / dst_height), &sy0, &sy1);
+      row0 = src + sy0 * src_stride;
+      row1 = src + sy1 * src_stride;
 
       for (int x = 0; x < dst_width; x++)
         {
-          int x1 = MAX (column_start[x] + 1, column_start[x + 1]);
-          guint32 n = (guint32) (x1 - column_start[x]) * (y1 - y0);
+          const guint8 *a = row0 + columns[x * 2] * 4;
+          const guint8 *b = row0 + columns[x * 2 + 1] * 4;
+          const guint8 *c = row1 + columns[x * 2] * 4;
+          const guint8 *d = row1 + columns[x * 2 + 1] * 4;
 
-          out[x * 4] = sums[x * 3] / n;
-          out[x * 4 + 1] = sums[x * 3 + 1] / n;
-          out[x * 4 + 2] = sums[x * 3 + 2] / n;
+          out[x * 4] = (a[0] + b[0] + c[0] + d[0] + 2) / 4;
+          out[x * 4 + 1] = (a[1] + b[1] + c[1] + d[1] + 2) / 4;
+          out[x * 4 + 2] = (a[2] + b[2] + c[2] + d[2] + 2) / 4;
           out[x * 4 + 3] = 0xff;
         }
     }
@@ -161,21 +167,35 @@ viv_sandbox_tile_measure (GtkWidget      *widget,
   *natural = orientation == GTK_ORIENTATION_HORIZONTAL ? 256 : 160;
 }
 
+static void restart_ticks (VivSandboxTile *self);
+
 static gboolean
 tick_cb (gpointer user_data)
 {
   VivSandboxTile *self = user_data;
 
+  self->tick_source = 0;
   viv_vnc_session_request_update (self->session, TRUE);
-  return G_SOURCE_CONTINUE;
+  restart_ticks (self);
+  return G_SOURCE_REMOVE;
 }
 
+/* Ticks fall on multiples of the interval of the monotonic clock, the same
+ * for every tile with that interval: a grid's tiles ask together, their
+ * answers land in the same few frames, and the window is painted a few
+ * times per interval instead of once per tile. */
 static void
 restart_ticks (VivSandboxTile *self)
 {
+  gint64 now_ms;
+
   g_clear_handle_id (&self->tick_source, g_source_remove);
-  if (viv_vnc_session_get_state (self->session) == VIV_DISPLAY_STATE_CONNECTED)
-    self->tick_source = g_timeout_add (self->interval, tick_cb, self);
+  if (viv_vnc_session_get_state (self->session) != VIV_DISPLAY_STATE_CONNECTED)
+    return;
+
+  now_ms = g_get_monotonic_time () / 1000;
+  self->tick_source = g_timeout_add (self->interval - (guint) (now_ms % self->interval),
+                                     tick_cb, self);
 }
 
 static gboolean
