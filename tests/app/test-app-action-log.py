@@ -20,7 +20,7 @@ import urllib.request
 from datetime import datetime, timezone
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from vivtest import App, atspi, count_color, log, main, wait_for  # noqa: E402
+from vivtest import App, atspi, count_color, log, main, toplevel, wait_for  # noqa: E402
 
 # VivDisplayView's mark (GNOME Orange 3); the desktop's root is grey.
 MARKER = (255, 120, 0)
@@ -223,17 +223,6 @@ def crop(path, box):
     from PIL import Image
     with Image.open(path) as image:
         return image.convert("RGB").crop(box).tobytes()
-
-
-def toplevel(Atspi, name):
-    desktop = Atspi.get_desktop(0)
-    for i in range(desktop.get_child_count()):
-        app = desktop.get_child_at_index(i)
-        for j in range(app.get_child_count() if app else 0):
-            window = app.get_child_at_index(j)
-            if window and window.get_name() == name:
-                return window
-    return None
 
 
 def mapped(app, view, x, y):

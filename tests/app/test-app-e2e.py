@@ -9,7 +9,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from vivtest import App, atspi, count_color, log, main, wait_for  # noqa: E402
+from vivtest import App, atspi, count_color, log, main, toplevel, wait_for  # noqa: E402
 
 MAGENTA = (255, 0, 255)
 
@@ -255,17 +255,6 @@ def magenta_width(path):
 def terminal_open(guest):
     return any("xterm" in (w.get("class") or "").lower()
                for w in (guest.json("GET", "/desktop/windows")[1] or []))
-
-
-def toplevel(Atspi, name):
-    desktop = Atspi.get_desktop(0)
-    for i in range(desktop.get_child_count()):
-        app = desktop.get_child_at_index(i)
-        for j in range(app.get_child_count() if app else 0):
-            window = app.get_child_at_index(j)
-            if window and window.get_name() == name:
-                return window
-    return None
 
 
 def any_label(Atspi, prefix):

@@ -10,7 +10,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from vivtest import App, atspi, log, main, wait_for  # noqa: E402
+from vivtest import App, atspi, log, main, toplevel, wait_for  # noqa: E402
 
 
 def sha256(path):
@@ -21,17 +21,6 @@ def sha256(path):
 def sandbox_sha256(guest, path):
     code, out = guest.run(f"sha256sum {path}")
     return out.split()[0] if code == 0 and out else None
-
-
-def toplevel(Atspi, name):
-    desktop = Atspi.get_desktop(0)
-    for i in range(desktop.get_child_count()):
-        app = desktop.get_child_at_index(i)
-        for j in range(app.get_child_count() if app else 0):
-            window = app.get_child_at_index(j)
-            if window and window.get_name() == name:
-                return window
-    return None
 
 
 def dialog_node(Atspi, role, name):

@@ -481,6 +481,18 @@ def count_color(path, color, box=None):
     return sum(1 for pixel in image.getdata() if pixel == color)
 
 
+def toplevel(Atspi, name):
+    """One of the app's toplevel windows (a dialog, the preview) by name."""
+    desktop = Atspi.get_desktop(0)
+    for i in range(desktop.get_child_count()):
+        app = desktop.get_child_at_index(i)
+        for j in range(app.get_child_count() if app else 0):
+            window = app.get_child_at_index(j)
+            if window and window.get_name() == name:
+                return window
+    return None
+
+
 def main(run, prefix):
     """Runs a test function run(env, tap) in a fresh environment, as TAP;
     screenshots go to the test log directory, named after prefix."""
