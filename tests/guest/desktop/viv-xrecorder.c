@@ -191,6 +191,9 @@ main (int    argc,
     }
 
   setvbuf (stdout, NULL, _IOLBF, 0);
+  /* One command per fgets () straight from the pipe: a buffered stdin could
+   * hold a second command that poll () then never reports. */
+  setvbuf (stdin, NULL, _IONBF, 0);
   /* UTF-8 text from key events needs a UTF-8 locale; no input method server. */
   if (setlocale (LC_ALL, "C.UTF-8") == NULL || !XSupportsLocale ())
     {
@@ -348,7 +351,11 @@ main (int    argc,
             }
         }
 
+      /* XFlush () may read events into Xlib's queue while it waits to write;
+       * those never make the socket readable again. */
       XFlush (display);
+      if (QLength (display) > 0)
+        continue;
       if (poll (fds, 2, -1) < 0)
         return 1;
 
