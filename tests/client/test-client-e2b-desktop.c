@@ -235,12 +235,17 @@ int
 main (int    argc,
       char **argv)
 {
+  const char *needed[] = { "Xvfb", "x11vnc", "websockify" };
+
   g_test_init (&argc, &argv, NULL);
 
-  if (g_find_program_in_path ("Xvfb") == NULL || g_find_program_in_path ("x11vnc") == NULL ||
-      g_find_program_in_path ("websockify") == NULL)
+  for (guint i = 0; i < G_N_ELEMENTS (needed); i++)
     {
-      g_printerr ("Xvfb, x11vnc and websockify are needed (build-aux/install-deps)\n");
+      g_autofree char *path = g_find_program_in_path (needed[i]);
+
+      if (path != NULL)
+        continue;
+      g_printerr ("%s is needed (build-aux/install-deps installs it)\n", needed[i]);
       return 1;
     }
 
