@@ -126,6 +126,32 @@ compute_placement (VivDisplayView *self,
   graphene_rect_init (&self->placement, x, y, draw_width, draw_height);
 }
 
+static const GdkRGBA black = { 0, 0, 0, 1 };
+
+/* Only the bands around the desktop: without a GPU, filling the whole
+ * widget under an opaque desktop costs as much as drawing the desktop. */
+static void
+append_letterbox (GtkSnapshot           *snapshot,
+                  const graphene_rect_t *desktop,
+                  double                 width,
+                  double                 height)
+{
+  double left = desktop->origin.x;
+  double top = desktop->origin.y;
+  double right = MIN (width, left + desktop->size.width);
+  double bottom = MIN (height, top + desktop->size.height);
+  graphene_rect_t bands[] = {
+    GRAPHENE_RECT_INIT (0, 0, width, top),
+    GRAPHENE_RECT_INIT (0, bottom, width, height - bottom),
+    GRAPHENE_RECT_INIT (0, top, left, bottom - top),
+    GRAPHENE_RECT_INIT (right, top, width - right, bottom - top),
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (bands); i++)
+    if (bands[i].size.width > 0 && bands[i].size.height > 0)
+      gtk_snapshot_append_color (snapshot, &black, &bands[i]);
+}
+
 static void
 viv_display_view_snapshot (GtkWidget   *widget,
                            GtkSnapshot *snapshot)
@@ -137,16 +163,16 @@ viv_display_view_snapshot (GtkWidget   *widget,
   int remote_width, remote_height;
   gsize stride;
 
-  /* Letterbox bands */
-  gtk_snapshot_append_color (snapshot, &(GdkRGBA) { 0, 0, 0, 1 },
-                             &GRAPHENE_RECT_INIT (0, 0, width, height));
-
   pixels = viv_vnc_session_get_pixels (self->session, &remote_width, &remote_height, &stride);
   if (pixels == NULL || remote_width <= 0 || remote_height <= 0)
-    return;
+    {
+      gtk_snapshot_append_color (snapshot, &black, &GRAPHENE_RECT_INIT (0, 0, width, height));
+      return;
+    }
 
   ensure_tiles (self, remote_width, remote_height);
   compute_placement (self, remote_width, remote_height);
+  append_letterbox (snapshot, &self->placement, width, height);
 
   gtk_snapshot_push_clip (snapshot, &GRAPHENE_RECT_INIT (0, 0, width, height));
   gtk_snapshot_save (snapshot);

@@ -171,8 +171,16 @@ test_fd_pixels (Fixture       *fixture,
   window_shot = gdk_texture_new_from_filename (window_png, &error);
   g_assert_no_error (error);
   g_assert_cmphex (widgets_texture_pixel (window_shot, 400, 300), ==, TEAL);
-  /* Letterbox band left of the desktop. */
-  g_assert_cmphex (widgets_texture_pixel (window_shot, 50, 300), ==, 0xff000000);
+  /* The desktop's corners are at (80, 60) and (719, 539); black bands on
+   * the four sides, touching it. */
+  g_assert_cmphex (widgets_texture_pixel (window_shot, 80, 60), ==, TEAL);
+  g_assert_cmphex (widgets_texture_pixel (window_shot, 719, 539), ==, TEAL);
+  g_assert_cmphex (widgets_texture_pixel (window_shot, 79, 300), ==, 0xff000000);
+  g_assert_cmphex (widgets_texture_pixel (window_shot, 720, 300), ==, 0xff000000);
+  g_assert_cmphex (widgets_texture_pixel (window_shot, 400, 59), ==, 0xff000000);
+  g_assert_cmphex (widgets_texture_pixel (window_shot, 400, 540), ==, 0xff000000);
+  g_assert_cmphex (widgets_texture_pixel (window_shot, 0, 0), ==, 0xff000000);
+  g_assert_cmphex (widgets_texture_pixel (window_shot, 799, 599), ==, 0xff000000);
 }
 
 static gboolean
