@@ -10,7 +10,7 @@
 #include "viv-processes-run.h"
 
 /* The sandbox's processes as envd lists them (the ones it started), with
- * their pid and command line, refreshed while the panel is shown and the
+ * their pid, command line, tag and working directory, refreshed while the panel is shown and the
  * sandbox runs; stop or kill the selected one; run a command below. Rows
  * are updated in place by pid, so a refresh keeps the selection and the
  * scroll position. */
@@ -131,26 +131,16 @@ update_view (VivProcessesPanel *self)
  * appended, the others stay the same objects. */
 static void
 update_store (VivProcessesPanel *self,
-              GPtrArray         *lines)
+              GPtrArray         *processes)
 {
-  g_autoptr (GHashTable) listed = g_hash_table_new_full (NULL, NULL, NULL, g_free);
+  g_autoptr (GHashTable) listed = g_hash_table_new (NULL, NULL);
   guint n_items;
 
-  /* Each line is "PID command args…" (viv_processes_list_finish()). */
-  for (guint i = 0; i < lines->len; i++)
+  for (guint i = 0; i < processes->len; i++)
     {
-      const char *line = g_ptr_array_index (lines, i);
-      const char *space = strchr (line, ' ');
-      g_autofree char *number = space ? g_strndup (line, space - line) : g_strdup (line);
-      guint64 pid = 0;
+      VivProcess *process = g_ptr_array_index (processes, i);
 
-      if (!g_ascii_string_to_unsigned (number, 10, 1, G_MAXUINT, &pid, NULL))
-        {
-          g_warning ("Skipping a process listed without a pid: “%s”", line);
-          continue;
-        }
-      g_hash_table_replace (listed, GUINT_TO_POINTER ((guint) pid),
-                            g_strdup (space ? space + 1 : ""));
+      g_hash_table_replace (listed, GUINT_TO_POINTER (viv_process_get_pid (process)), process);
     }
 
   n_items = g_list_model_get_n_items (G_LIST_MODEL (self->store));
@@ -158,13 +148,13 @@ update_store (VivProcessesPanel *self,
     {
       g_autoptr (VivProcessesItem) item = g_list_model_get_item (G_LIST_MODEL (self->store), i - 1);
       gpointer key = GUINT_TO_POINTER (viv_processes_item_get_pid (item));
-      const char *command = g_hash_table_lookup (listed, key);
+      VivProcess *process = g_hash_table_lookup (listed, key);
 
-      if (command == NULL)
+      if (process == NULL)
         g_list_store_remove (self->store, i - 1);
       else
         {
-          viv_processes_item_set_command (item, command);
+          viv_processes_item_update (item, process);
           g_hash_table_remove (listed, key);
         }
     }
@@ -173,11 +163,11 @@ update_store (VivProcessesPanel *self,
     {
       g_autoptr (GPtrArray) added = g_ptr_array_new_with_free_func (g_object_unref);
       GHashTableIter iter;
-      gpointer key, value;
+      gpointer value;
 
       g_hash_table_iter_init (&iter, listed);
-      while (g_hash_table_iter_next (&iter, &key, &value))
-        g_ptr_array_add (added, viv_processes_item_new (GPOINTER_TO_UINT (key), value));
+      while (g_hash_table_iter_next (&iter, NULL, &value))
+        g_ptr_array_add (added, viv_processes_item_new (value));
       g_list_store_splice (self->store, g_list_model_get_n_items (G_LIST_MODEL (self->store)), 0,
                            added->pdata, added->len);
     }
@@ -207,19 +197,19 @@ list_cb (GObject      *object,
          gpointer      user_data)
 {
   g_autoptr (VivProcessesPanel) self = user_data;
-  g_autoptr (GPtrArray) lines = NULL;
+  g_autoptr (GPtrArray) listed = NULL;
   g_autoptr (GError) error = NULL;
 
-  lines = viv_processes_list_finish (VIV_PROCESSES (object), result, &error);
+  listed = viv_processes_list_finish (VIV_PROCESSES (object), result, &error);
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
       VIV_PROCESSES (object) != self->processes)
     return;
   g_clear_object (&self->cancellable);
 
   g_clear_pointer (&self->list_error, g_free);
-  if (lines != NULL)
+  if (listed != NULL)
     {
-      update_store (self, lines);
+      update_store (self, listed);
       self->listed = TRUE;
     }
   else

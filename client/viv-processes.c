@@ -17,10 +17,15 @@
 /**
  * VivProcess:
  *
- * A process started with [method@Viv.Processes.start]. Its output arrives as
+ * A process started with [method@Viv.Processes.start] or listed by
+ * [method@Viv.Processes.list_async]. Its output arrives as
  * [signal@Viv.Process::stdout] and [signal@Viv.Process::stderr]; its end with
  * [method@Viv.Process.wait_async]. Connect to the signals right after
  * starting it: nothing is emitted before the main loop runs again.
+ *
+ * A listed process is followed only once [method@Viv.Process.wait_async] is
+ * called (`process.Process/Connect`), and from then on: output it wrote
+ * before is not replayed.
  */
 
 struct _VivProcesses
@@ -34,6 +39,8 @@ struct _VivProcess
   GObject       parent_instance;
   VivSandbox   *sandbox;
   char         *command;
+  GStrv         argv;
+  char         *cwd;
   char         *tag;
   guint         pid;
   GCancellable *cancellable;
@@ -41,6 +48,7 @@ struct _VivProcess
   GError       *error;
   int           exit_code;
   guint         ended : 1;
+  guint         following : 1;  /* its event stream is read (Start or Connect) */
 };
 
 enum {
@@ -91,6 +99,13 @@ viv_processes_new (VivSandbox *sandbox)
   return self;
 }
 
+/* proto3 JSON may send an unset string as "": both are NULL here. */
+static char *
+dup_nonempty (const char *text)
+{
+  return text != NULL && *text != '\0' ? g_strdup (text) : NULL;
+}
+
 static void
 list_cb (GObject      *object,
          GAsyncResult *result,
@@ -98,7 +113,7 @@ list_cb (GObject      *object,
 {
   g_autoptr (GTask) task = user_data;
   g_autoptr (JsonObject) answer = NULL;
-  g_autoptr (GPtrArray) pids = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GPtrArray) listed = g_ptr_array_new_with_free_func (g_object_unref);
   JsonArray *processes = NULL;
   GError *error = NULL;
 
@@ -114,15 +129,20 @@ list_cb (GObject      *object,
       JsonNode *node = json_array_get_element (processes, i);
       JsonObject *config = NULL;
       const char *cmd = NULL;
+      const char *cwd = NULL;
+      const char *tag = NULL;
       g_auto (GStrv) args = NULL;
+      g_autoptr (GStrvBuilder) argv = g_strv_builder_new ();
       gint64 pid = 0;
-      g_autofree char *joined = NULL;
+      VivProcess *process;
 
       if (!JSON_NODE_HOLDS_OBJECT (node) ||
           !_viv_json_get_int (json_node_get_object (node), "pid", TRUE, &pid, &error) ||
+          !_viv_json_get_string (json_node_get_object (node), "tag", FALSE, &tag, &error) ||
           !_viv_json_get_object (json_node_get_object (node), "config", TRUE, &config, &error) ||
           !_viv_json_get_string (config, "cmd", TRUE, &cmd, &error) ||
-          !_viv_json_get_strv (config, "args", FALSE, &args, &error))
+          !_viv_json_get_strv (config, "args", FALSE, &args, &error) ||
+          !_viv_json_get_string (config, "cwd", FALSE, &cwd, &error))
         {
           if (error == NULL)
             error = g_error_new (VIV_ERROR, VIV_ERROR_PROTOCOL, "Process %u is not a JSON object", i);
@@ -130,12 +150,21 @@ list_cb (GObject      *object,
           return;
         }
 
-      joined = args ? g_strjoinv (" ", args) : g_strdup ("");
-      g_ptr_array_add (pids, g_strdup_printf ("%" G_GINT64_FORMAT " %s%s%s", pid, cmd,
-                                              *joined ? " " : "", joined));
+      g_strv_builder_add (argv, cmd);
+      if (args != NULL)
+        g_strv_builder_addv (argv, (const char **) args);
+
+      process = g_object_new (VIV_TYPE_PROCESS, NULL);
+      process->sandbox = g_object_ref (VIV_SANDBOX (object));
+      process->pid = (guint) pid;
+      process->argv = g_strv_builder_end (argv);
+      process->command = g_strjoinv (" ", process->argv);
+      process->cwd = dup_nonempty (cwd);
+      process->tag = dup_nonempty (tag);
+      g_ptr_array_add (listed, process);
     }
 
-  g_task_return_pointer (task, g_steal_pointer (&pids), (GDestroyNotify) g_ptr_array_unref);
+  g_task_return_pointer (task, g_steal_pointer (&listed), (GDestroyNotify) g_ptr_array_unref);
 }
 
 /**
@@ -168,8 +197,8 @@ viv_processes_list_async (VivProcesses        *self,
  * @result: the result
  * @error: return location for an error
  *
- * Returns: (transfer container) (element-type utf8): one line per process,
- *   "PID command args…"
+ * Returns: (transfer container) (element-type Viv.Process): the processes,
+ *   with their pid, command line, working directory and tag as envd knows them
  */
 GPtrArray *
 viv_processes_list_finish (VivProcesses  *self,
@@ -373,6 +402,8 @@ viv_process_finalize (GObject *object)
 
   g_clear_error (&self->error);
   g_free (self->command);
+  g_strfreev (self->argv);
+  g_free (self->cwd);
   g_free (self->tag);
 
   G_OBJECT_CLASS (viv_process_parent_class)->finalize (object);
@@ -478,8 +509,11 @@ viv_processes_start (VivProcesses       *self,
 
   proc = g_object_new (VIV_TYPE_PROCESS, NULL);
   proc->sandbox = g_object_ref (self->sandbox);
-  proc->command = g_strjoinv (" ", (char **) argv);
-  proc->tag = g_strdup (tag);
+  proc->argv = g_strdupv ((char **) argv);
+  proc->command = g_strjoinv (" ", proc->argv);
+  proc->cwd = dup_nonempty (cwd);
+  proc->tag = dup_nonempty (tag);
+  proc->following = TRUE;
 
   _viv_connect_stream_async (self->sandbox, "process.Process/Start", request, 0,
                              process_message_cb, proc, proc->cancellable, stream_cb,
@@ -490,7 +524,8 @@ viv_processes_start (VivProcesses       *self,
 /**
  * viv_process_get_pid:
  *
- * Returns: the pid in the sandbox, 0 until [signal@Viv.Process::started]
+ * Returns: the pid in the sandbox; for a process being started, 0 until
+ *   [signal@Viv.Process::started]
  */
 guint
 viv_process_get_pid (VivProcess *self)
@@ -524,12 +559,41 @@ viv_process_get_command (VivProcess *self)
 }
 
 /**
+ * viv_process_get_argv:
+ *
+ * Returns: (array zero-terminated=1) (transfer none): the program and its
+ *   arguments
+ */
+const char * const *
+viv_process_get_argv (VivProcess *self)
+{
+  g_return_val_if_fail (VIV_IS_PROCESS (self), NULL);
+  return (const char * const *) self->argv;
+}
+
+/**
+ * viv_process_get_cwd:
+ *
+ * Returns: (nullable): the working directory it was started in, as asked
+ *   for; %NULL for envd's default (the user's home) or an envd that does not
+ *   say
+ */
+const char *
+viv_process_get_cwd (VivProcess *self)
+{
+  g_return_val_if_fail (VIV_IS_PROCESS (self), NULL);
+  return self->cwd;
+}
+
+/**
  * viv_process_wait_async:
  * @cancellable: (nullable): a cancellable (stops waiting, not the process)
  * @callback: (scope async): called when it ended
  * @user_data: data for @callback
  *
- * Waits for the process's end.
+ * Waits for the process's end. For a listed process this first connects to
+ * it (`process.Process/Connect`); one that ended meanwhile is
+ * %VIV_ERROR_NOT_FOUND.
  */
 void
 viv_process_wait_async (VivProcess          *self,
@@ -544,6 +608,16 @@ viv_process_wait_async (VivProcess          *self,
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, viv_process_wait_async);
   g_queue_push_tail (&self->waiters, task);
+  if (!self->following && !self->ended)
+    {
+      g_autoptr (JsonObject) request = json_object_new ();
+
+      self->following = TRUE;
+      json_object_set_object_member (request, "process", selector (self->pid));
+      _viv_connect_stream_async (self->sandbox, "process.Process/Connect", request, 0,
+                                 process_message_cb, self, self->cancellable, stream_cb,
+                                 g_object_ref (self));
+    }
   if (self->ended && (self->error != NULL || g_queue_get_length (&self->waiters) > 0))
     {
       /* Already over: answer from an idle, as async calls must. */

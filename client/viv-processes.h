@@ -57,6 +57,8 @@ gboolean      viv_processes_send_signal_finish (VivProcesses       *self,
 guint         viv_process_get_pid            (VivProcess           *self);
 const char   *viv_process_get_tag            (VivProcess           *self);
 const char   *viv_process_get_command        (VivProcess           *self);
+const char * const *viv_process_get_argv     (VivProcess           *self);
+const char   *viv_process_get_cwd            (VivProcess           *self);
 void          viv_process_wait_async         (VivProcess           *self,
                                               GCancellable         *cancellable,
                                               GAsyncReadyCallback   callback,

@@ -19,13 +19,18 @@ import urllib.parse
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from vivtest import App, atspi, main, wait_for  # noqa: E402
 
-def start_detached(guest, cmd, args):
+def start_detached(guest, cmd, args, tag=None, cwd=None):
     """Starts a process through envd's Process/Start, reads its start event
     and drops the stream, as a client that disconnects does: the process
     keeps running (spec: e2b-wire.md, Connect-Timeout-Ms). Returns its pid."""
     url = urllib.parse.urlsplit(guest.http.base)
     connection = http.client.HTTPConnection(url.hostname, url.port, timeout=30)
-    message = json.dumps({"process": {"cmd": cmd, "args": args, "envs": {}}}).encode()
+    request = {"process": {"cmd": cmd, "args": args, "envs": {}}}
+    if cwd is not None:
+        request["process"]["cwd"] = cwd
+    if tag is not None:
+        request["tag"] = tag
+    message = json.dumps(request).encode()
     headers = dict(guest.http.headers)
     headers["Content-Type"] = "application/connect+json"
     connection.request("POST", (url.path or "") + "/process.Process/Start",
@@ -75,6 +80,27 @@ def process_row(app, pid, command):
                 if extents.width > 0 and extents.height > 0:
                     return row, label
     return None
+
+
+def row_labels(app, row):
+    """The row's labels that are on screen, as {text: extents}."""
+    shown = {}
+    for label in app.find_all(lambda n: n.get_role_name() == "label", root=row):
+        try:
+            extents = label.get_extents(app.Atspi.CoordType.WINDOW)
+        except Exception:
+            continue
+        if extents.width > 0 and extents.height > 0:
+            shown[label.get_name() or ""] = extents
+    return shown
+
+
+def tinted_pixels(path, extents):
+    """Pixels of the accent's blue (the tag's pill and text) in extents."""
+    from PIL import Image
+    image = Image.open(path).convert("RGB").crop(
+        (extents.x, extents.y, extents.x + extents.width, extents.y + extents.height))
+    return sum(1 for (r, g, b) in image.getdata() if b - r > 15)
 
 
 def listed_anywhere(app, pid):
@@ -259,6 +285,36 @@ def run(env, tap):
                                extents.x + extents.width, extents.y + extents.height))
     tap.ok(bottom > 20, f"the output view follows its end ({bottom} red pixels of the last line "
            "in its bottom 36 pixels)")
+
+    # A process started with a tag and a working directory shows both: the
+    # tag as a pill after the command, the directory on a dim line below it.
+    guest.run("mkdir -p /tmp/viv-procs-cwd")
+    tagged = start_detached(guest, "/usr/bin/sleep", ["4321"], tag="vivarium-tagged",
+                            cwd="/tmp/viv-procs-cwd")
+    info = envd_pids(guest).get(tagged, {})
+    tap.ok(info.get("tag") == "vivarium-tagged" and info.get("config", {}).get("cwd") == "/tmp/viv-procs-cwd"
+           and (alive(guest, tagged) or "").startswith("/usr/bin/sleep 4321"),
+           f"envd lists pid {tagged} with its tag and working directory")
+    row, label = wait_for("the tagged sleep", lambda: process_row(app, tagged, "/usr/bin/sleep 4321"), 15, 0.2)
+    shown = wait_for("its tag and directory", lambda: (lambda labels: labels if "vivarium-tagged" in labels and
+                                                       "/tmp/viv-procs-cwd" in labels else None)(
+        row_labels(app, row)), 10, 0.2)
+    command = shown["/usr/bin/sleep 4321"]
+    tag, cwd = shown["vivarium-tagged"], shown["/tmp/viv-procs-cwd"]
+    tap.ok(tag.x >= command.x + command.width and abs((tag.y + tag.height / 2) - (command.y + command.height / 2)) <= 3
+           and cwd.y >= command.y + command.height - 1 and cwd.x == command.x,
+           f"its row shows the tag after the command (tag at x {tag.x}, command ends at {command.x + command.width}) "
+           f"and the working directory below it (y {cwd.y} under {command.y}+{command.height})")
+    time.sleep(0.5)
+    shot = env.screenshot("tag-and-cwd")
+    tinted = tinted_pixels(shot, tag)
+    tap.ok(tinted > tag.width * tag.height // 2,
+           f"the tag is a tinted pill ({tinted} of its {tag.width * tag.height} pixels in the accent's blue)")
+    others = row_labels(app, process_row(app, later, "/usr/bin/sleep 2345")[0])
+    tap.ok(sorted(others) == sorted([str(later), "/usr/bin/sleep 2345"]),
+           f"a process without tag and directory keeps a one-line row ({sorted(others)!r})")
+    guest.run(f"kill {tagged}")
+    wait_for("the tagged row to go", lambda: process_row(app, tagged, "/usr/bin/sleep 4321") is None, 15, 0.3)
 
     # Stop (SIGTERM) ends the selected process.
     row, label = process_row(app, sleeper, "/usr/bin/sleep 1234")

@@ -265,21 +265,19 @@ test_input_and_signal (Fixture       *fixture,
   g_string_free (output.out, TRUE);
 }
 
-static gboolean
-listed (GPtrArray  *lines,
-        guint       pid,
-        const char *command)
+static VivProcess *
+listed (GPtrArray *processes,
+        guint      pid)
 {
-  g_autofree char *prefix = g_strdup_printf ("%u ", pid);
-
-  for (guint i = 0; i < lines->len; i++)
+  for (guint i = 0; i < processes->len; i++)
     {
-      const char *line = g_ptr_array_index (lines, i);
+      VivProcess *process = g_ptr_array_index (processes, i);
 
-      if (line != NULL && g_str_has_prefix (line, prefix) && strstr (line, command) != NULL)
-        return TRUE;
+      g_assert_true (VIV_IS_PROCESS (process));
+      if (viv_process_get_pid (process) == pid)
+        return process;
     }
-  return FALSE;
+  return NULL;
 }
 
 static GPtrArray *
@@ -288,14 +286,14 @@ list (VivProcesses *processes)
   g_autoptr (GAsyncResult) result = NULL;
   g_autoptr (GError) error = NULL;
   GAsyncResult *slot = NULL;
-  GPtrArray *lines;
+  GPtrArray *listed;
 
   viv_processes_list_async (processes, NULL, viv_test_result_cb, &slot);
   result = viv_test_wait_result (&slot);
-  lines = viv_processes_list_finish (processes, result, &error);
+  listed = viv_processes_list_finish (processes, result, &error);
   g_assert_no_error (error);
-  g_assert_nonnull (lines);
-  return lines;
+  g_assert_nonnull (listed);
+  return listed;
 }
 
 static void
@@ -304,21 +302,54 @@ test_list_and_kill (Fixture       *fixture,
 {
   g_autoptr (VivProcesses) processes = viv_processes_new (fixture->sandbox);
   const char * const argv[] = { "/bin/sleep", "300", NULL };
+  const char * const plain_argv[] = { "/bin/sleep", "301", NULL };
   g_autoptr (VivProcess) process = NULL;
+  g_autoptr (VivProcess) plain = NULL;
   g_autoptr (GPtrArray) before = NULL;
   g_autoptr (GPtrArray) after = NULL;
   g_autoptr (GAsyncResult) result = NULL;
   g_autoptr (GError) error = NULL;
   Output output = { g_string_new (NULL), 0 };
+  Output plain_output = { g_string_new (NULL), 0 };
+  Output connected = { NULL, 0 };
   GAsyncResult *slot = NULL;
+  GAsyncResult *listed_slot = NULL;
+  VivProcess *found;
   int exit_code = 0;
 
-  process = viv_processes_start (processes, argv, NULL, NULL, "sleeper", FALSE);
+  /* One with a tag and a working directory, one with neither. */
+  process = viv_processes_start (processes, argv, NULL, "/tmp", "sleeper", FALSE);
   g_signal_connect (process, "started", G_CALLBACK (started_cb), &output);
   g_assert_true (wait_for_pid (&output));
+  plain = viv_processes_start (processes, plain_argv, NULL, NULL, NULL, FALSE);
+  g_signal_connect (plain, "started", G_CALLBACK (started_cb), &plain_output);
+  g_assert_true (wait_for_pid (&plain_output));
 
+  /* Listed as started: pid, argv, command line, tag and cwd. */
   before = list (processes);
-  g_assert_true (listed (before, output.pid, "/bin/sleep 300"));
+  found = listed (before, output.pid);
+  g_assert_nonnull (found);
+  g_assert_true (found != process);
+  g_assert_cmpstrv (viv_process_get_argv (found), argv);
+  g_assert_cmpstr (viv_process_get_command (found), ==, "/bin/sleep 300");
+  g_assert_cmpstr (viv_process_get_tag (found), ==, "sleeper");
+  g_assert_cmpstr (viv_process_get_cwd (found), ==, "/tmp");
+  found = listed (before, plain_output.pid);
+  g_assert_nonnull (found);
+  g_assert_cmpstrv (viv_process_get_argv (found), plain_argv);
+  g_assert_null (viv_process_get_tag (found));
+  g_assert_null (viv_process_get_cwd (found));
+  /* The started ones say the same. */
+  g_assert_cmpstrv (viv_process_get_argv (process), argv);
+  g_assert_cmpstr (viv_process_get_cwd (process), ==, "/tmp");
+  g_assert_cmpstr (viv_process_get_tag (process), ==, "sleeper");
+
+  /* A listed process can be waited for: it connects to it, and says so
+   * with its start event before it is killed. */
+  g_signal_connect (listed (before, output.pid), "started", G_CALLBACK (started_cb), &connected);
+  viv_process_wait_async (listed (before, output.pid), NULL, viv_test_result_cb, &listed_slot);
+  g_assert_true (wait_for_pid (&connected));
+  g_assert_cmpuint (connected.pid, ==, output.pid);
 
   /* Through the facet, by pid: the process ends and leaves the list. */
   viv_processes_send_signal_async (processes, output.pid, VIV_SIGNAL_SIGKILL, NULL,
@@ -334,8 +365,33 @@ test_list_and_kill (Fixture       *fixture,
   g_assert_cmpint (exit_code, !=, 0);
   g_clear_object (&result);
 
+  result = viv_test_wait_result (&listed_slot);
+  exit_code = 0;
+  g_assert_true (viv_process_wait_finish (listed (before, output.pid), result, &exit_code, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (exit_code, !=, 0);
+  g_clear_object (&result);
+
   after = list (processes);
-  g_assert_false (listed (after, output.pid, "/bin/sleep"));
+  g_assert_null (listed (after, output.pid));
+  g_assert_nonnull (listed (after, plain_output.pid));
+
+  /* Waiting for a listed process that has ended meanwhile. */
+  viv_processes_send_signal_async (processes, plain_output.pid, VIV_SIGNAL_SIGKILL, NULL,
+                                   viv_test_result_cb, &slot);
+  result = viv_test_wait_result (&slot);
+  g_assert_true (viv_processes_send_signal_finish (processes, result, &error));
+  g_clear_object (&result);
+  viv_process_wait_async (plain, NULL, viv_test_result_cb, &slot);
+  result = viv_test_wait_result (&slot);
+  g_assert_true (viv_process_wait_finish (plain, result, NULL, &error));
+  g_clear_object (&result);
+  viv_process_wait_async (listed (after, plain_output.pid), NULL, viv_test_result_cb, &slot);
+  result = viv_test_wait_result (&slot);
+  g_assert_false (viv_process_wait_finish (listed (after, plain_output.pid), result, NULL, &error));
+  g_assert_error (error, VIV_ERROR, VIV_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  g_clear_object (&result);
 
   /* A pid that is not envd's. */
   viv_processes_send_signal_async (processes, 999999, VIV_SIGNAL_SIGTERM, NULL,
@@ -345,6 +401,7 @@ test_list_and_kill (Fixture       *fixture,
   g_assert_error (error, VIV_ERROR, VIV_ERROR_NOT_FOUND);
 
   g_string_free (output.out, TRUE);
+  g_string_free (plain_output.out, TRUE);
 }
 
 int
