@@ -11,7 +11,7 @@
 
 #define CGROUP_ROOT "/sys/fs/cgroup"
 
-static const char * const controllers[] = { "freezer", "memory", "cpuacct", NULL };
+static const char * const controllers[] = { "freezer", "memory", "cpu", "cpuacct", NULL };
 
 /* Our own place in @controller's hierarchy, from /proc/self/cgroup
  * ("6:freezer:/path"), so sandboxes stay inside whatever limits we run under. */
@@ -258,6 +258,92 @@ viv_cgroup_find (const char * const *cgroups,
       return cgroups[i];
 
   return NULL;
+}
+
+/* Writes a control file in place: cgroupfs has no renames. */
+static gboolean
+write_control (const char  *dir,
+               const char  *file,
+               const char  *value,
+               GError     **error)
+{
+  g_autofree char *path = g_build_filename (dir, file, NULL);
+
+  return g_file_set_contents_full (path, value, -1, G_FILE_SET_CONTENTS_NONE, 0644, error);
+}
+
+static gboolean
+has_control (const char *dir,
+             const char *file)
+{
+  g_autofree char *path = g_build_filename (dir, file, NULL);
+
+  return g_file_test (path, G_FILE_TEST_EXISTS);
+}
+
+gboolean
+viv_cgroup_set_limits (const char * const  *cgroups,
+                       int                  cpu_count,
+                       int                  memory_mb,
+                       GError             **error)
+{
+  g_autofree char *bytes = g_strdup_printf ("%" G_GUINT64_FORMAT, (guint64) memory_mb << 20);
+  g_autofree char *quota = g_strdup_printf ("%d", cpu_count * 100000);
+  g_autofree char *v2_cpu = g_strdup_printf ("%d 100000", cpu_count * 100000);
+  const char *memory = viv_cgroup_find (cgroups, "memory");
+  const char *cpu = viv_cgroup_find (cgroups, "cpu");
+  gboolean memory_set = FALSE, cpu_set = FALSE;
+
+  g_return_val_if_fail (cpu_count > 0 && memory_mb > 0, FALSE);
+
+  if (memory != NULL)
+    {
+      if (!write_control (memory, "memory.limit_in_bytes", bytes, error))
+        return FALSE;
+      /* With swap accounting, memory plus swap too: a limit a sandbox could
+       * escape into swap is none. It must not be below the memory limit. */
+      if (has_control (memory, "memory.memsw.limit_in_bytes") &&
+          !write_control (memory, "memory.memsw.limit_in_bytes", bytes, error))
+        return FALSE;
+      memory_set = TRUE;
+    }
+  if (cpu != NULL)
+    {
+      if (!write_control (cpu, "cpu.cfs_period_us", "100000", error) ||
+          !write_control (cpu, "cpu.cfs_quota_us", quota, error))
+        return FALSE;
+      cpu_set = TRUE;
+    }
+
+  /* cgroup v2 (the freezer's directory there): only where the controllers
+   * are enabled for our subtree, which is when their files exist. */
+  for (guint i = 0; cgroups != NULL && cgroups[i] != NULL; i++)
+    {
+      if (!memory_set && has_control (cgroups[i], "memory.max"))
+        {
+          if (!write_control (cgroups[i], "memory.max", bytes, error) ||
+              (has_control (cgroups[i], "memory.swap.max") &&
+               !write_control (cgroups[i], "memory.swap.max", "0", error)))
+            return FALSE;
+          memory_set = TRUE;
+        }
+      if (!cpu_set && has_control (cgroups[i], "cpu.max"))
+        {
+          if (!write_control (cgroups[i], "cpu.max", v2_cpu, error))
+            return FALSE;
+          cpu_set = TRUE;
+        }
+    }
+
+  if (!memory_set || !cpu_set)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                   "no %s cgroup the host may write to",
+                   !memory_set && !cpu_set ? "memory or cpu" : !memory_set ? "memory" : "cpu");
+      return FALSE;
+    }
+
+  return TRUE;
 }
 
 void

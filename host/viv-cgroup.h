@@ -22,7 +22,8 @@ gboolean     viv_freezer_detect        (VivFreezer   *out,
                                         GError      **error);
 
 /* cgroup v1: each sandbox gets <controller root>/<our own cgroup>/vivarium/<id>
- * for the freezer (pause), memory and cpuacct (metrics) controllers; the ones
+ * for the freezer (pause), memory and cpu (limits) and cpuacct (metrics)
+ * controllers; the ones
  * we may not create are skipped, and the caller falls back to /proc. */
 /* With VIV_FREEZER_V2 the freezer is <v2 root>/<our own cgroup>/vivarium/<id>
  * instead of the v1 freezer controller. */
@@ -34,6 +35,13 @@ const char  *viv_cgroup_find_freezer   (const char * const *cgroups,
 /* The directory of @controller among @cgroups, or NULL. */
 const char  *viv_cgroup_find           (const char * const *cgroups,
                                         const char   *controller);
+/* The template's limits: @memory_mb MiB of memory (and of memory plus swap
+ * where swap is accounted) and @cpu_count CPUs of time per period. Before
+ * any task joins. An error names what could not be limited; what could was. */
+gboolean     viv_cgroup_set_limits     (const char * const *cgroups,
+                                        int           cpu_count,
+                                        int           memory_mb,
+                                        GError      **error);
 /* Writes "0" to cgroup.procs of each of @cgroups: moves the calling process.
  * Async-signal-safe, for a child setup function; @procs_files are
  * "<dir>/cgroup.procs" paths prepared before fork. */

@@ -404,6 +404,20 @@ create_thread (GTask        *task,
   GError *error = NULL;
 
   data->sandbox->cgroups = viv_cgroup_create (data->sandbox->id, data->sandbox->freezer);
+  if (!viv_cgroup_set_limits ((const char * const *) data->sandbox->cgroups,
+                              data->sandbox->cpu_count, data->sandbox->memory_mb, &error))
+    {
+      static gsize warned = 0;
+
+      /* Once per host: it is the same on every create. */
+      if (g_once_init_enter (&warned))
+        {
+          g_warning ("Sandboxes run without their template's CPU and memory limits: %s",
+                     error->message);
+          g_once_init_leave (&warned, 1);
+        }
+      g_clear_error (&error);
+    }
   if (!viv_sandbox_spawn (data->sandbox, data->template, data->guest_binary, &error) ||
       !viv_sandbox_save (data->sandbox, &error))
     {

@@ -11,11 +11,28 @@ typedef struct
   VivTestHost *host;
 } Fixture;
 
+/* @data: NULL, or the text of a template "small" the host finds at start. */
 static void
 fixture_setup (Fixture       *fixture,
                gconstpointer  data)
 {
-  fixture->host = viv_test_host_start (NULL, NULL);
+  g_autofree char *state_dir = NULL;
+  g_autofree char *templates = NULL;
+  g_autofree char *template = NULL;
+
+  if (data == NULL)
+    {
+      fixture->host = viv_test_host_start (NULL, NULL);
+      return;
+    }
+
+  state_dir = g_dir_make_tmp ("viv-host-XXXXXX", NULL);
+  g_assert_nonnull (state_dir);
+  templates = g_build_filename (state_dir, "templates", NULL);
+  template = g_build_filename (templates, "small.template", NULL);
+  g_assert_cmpint (g_mkdir_with_parents (templates, 0700), ==, 0);
+  g_assert_true (g_file_set_contents (template, data, -1, NULL));
+  fixture->host = viv_test_host_start (state_dir, NULL);
 }
 
 static void
@@ -489,55 +506,121 @@ test_pause_resume (Fixture       *fixture,
   assert_all_frozen (host, id, FALSE);
 }
 
+/* Process/Start of `/bin/sh -c script` through the host's sandbox port (a
+ * Connect stream: one enveloped JSON message); the whole answer, once the
+ * process has ended. */
+static GBytes *
+process_start (VivTestHost *host,
+               const char  *id,
+               const char  *token,
+               const char  *script)
+{
+  g_autofree char *uri = g_strdup_printf ("http://127.0.0.1:%u/process.Process/Start",
+                                          host->port_sandbox);
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
+  g_autoptr (JsonNode) root = NULL;
+  g_autofree char *request = NULL;
+  g_autoptr (GByteArray) envelope = g_byte_array_new ();
+  g_autoptr (SoupMessage) msg = soup_message_new ("POST", uri);
+  SoupMessageHeaders *headers = soup_message_get_request_headers (msg);
+  g_autoptr (GBytes) body = NULL;
+  g_autoptr (GBytes) response = NULL;
+  g_autoptr (GError) error = NULL;
+  guint32 length;
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "process");
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "cmd");
+  json_builder_add_string_value (builder, "/bin/sh");
+  json_builder_set_member_name (builder, "args");
+  json_builder_begin_array (builder);
+  json_builder_add_string_value (builder, "-c");
+  json_builder_add_string_value (builder, script);
+  json_builder_end_array (builder);
+  json_builder_end_object (builder);
+  json_builder_end_object (builder);
+  root = json_builder_get_root (builder);
+  request = json_to_string (root, FALSE);
+
+  length = GUINT32_TO_BE ((guint32) strlen (request));
+  g_byte_array_append (envelope, (const guint8 *) "\0", 1);
+  g_byte_array_append (envelope, (const guint8 *) &length, 4);
+  g_byte_array_append (envelope, (const guint8 *) request, strlen (request));
+  body = g_byte_array_free_to_bytes (g_steal_pointer (&envelope));
+
+  soup_message_headers_replace (headers, "E2b-Sandbox-Id", id);
+  soup_message_headers_replace (headers, "E2b-Sandbox-Port", "49983");
+  soup_message_headers_replace (headers, "X-Access-Token", token);
+  soup_message_set_request_body_from_bytes (msg, "application/connect+json", body);
+  response = soup_session_send_and_read (host->session, msg, NULL, &error);
+  g_assert_no_error (error);
+  if (soup_message_get_status (msg) != 200)
+    g_error ("Process/Start answered %u: %.*s", soup_message_get_status (msg),
+             (int) g_bytes_get_size (response), (const char *) g_bytes_get_data (response, NULL));
+  return g_steal_pointer (&response);
+}
+
 /* Starts a shell inside the sandbox that forks all the time (a short sleep
  * every few ms, each living 2 s) and leaves it running in the background. It
- * ends by itself after 2000 rounds, in case a failed test leaves it behind. */
+ * ends by itself after 2000 rounds, in case a failed test leaves it behind.
+ * The shell stays a second: one that exited at once has been seen to take
+ * the whole jail down with it now and then (a guest bug, not the host's). */
 static void
 start_fork_storm (VivTestHost *host,
                   const char  *id,
                   const char  *token)
 {
-  static const char request[] =
-    "{\"process\":{\"cmd\":\"/bin/sh\",\"args\":[\"-c\","
-    "\"(for i in $(seq 2000); do sleep 2 & sleep 0.01; done) </dev/null >/dev/null 2>&1 & sleep 1\"]}}";
-  g_autofree char *uri = g_strdup_printf ("http://127.0.0.1:%u/process.Process/Start",
-                                          host->port_sandbox);
-  g_autoptr (GByteArray) envelope = g_byte_array_new ();
-  g_autoptr (GBytes) body = NULL;
-  guint8 prefix[5] = { 0, 0, 0, 0, (guint8) strlen (request) };
-  guint status = 0;
+  g_autoptr (GBytes) response = process_start (host, id, token,
+    "(for i in $(seq 2000); do sleep 2 & sleep 0.01; done) </dev/null >/dev/null 2>&1 & sleep 1");
+}
 
-  /* Connect streaming: one enveloped JSON message. */
-  g_byte_array_append (envelope, prefix, sizeof prefix);
-  g_byte_array_append (envelope, (const guint8 *) request, strlen (request));
-  body = g_byte_array_free_to_bytes (g_steal_pointer (&envelope));
+/* Runs @script to its end; its stdout, and the end event's status ("exit
+ * status 0", "signal: killed"). */
+static char *
+run_in_sandbox (VivTestHost  *host,
+                const char   *id,
+                const char   *token,
+                const char   *script,
+                char        **status)
+{
+  g_autoptr (GBytes) response = process_start (host, id, token, script);
+  gsize size;
+  const guint8 *data = g_bytes_get_data (response, &size);
+  GString *out = g_string_new (NULL);
 
-  /* The shell stays a second: one that exited at once has been seen to take
-   * the whole jail down with it now and then (a guest bug, not the host's).
-   * Say what the proxy answered if it is not 200. */
-  for (guint attempt = 0; attempt < 1 && status != 200; attempt++)
+  *status = NULL;
+  for (gsize offset = 0; offset + 5 <= size;)
     {
-      g_autoptr (SoupMessage) msg = soup_message_new ("POST", uri);
-      SoupMessageHeaders *headers = soup_message_get_request_headers (msg);
-      g_autoptr (GBytes) response = NULL;
-      g_autoptr (GError) error = NULL;
+      guint32 length = GUINT32_FROM_BE (*(const guint32 *) (data + offset + 1));
+      g_autoptr (JsonParser) parser = json_parser_new ();
+      JsonObject *message, *event;
 
-      soup_message_headers_replace (headers, "E2b-Sandbox-Id", id);
-      soup_message_headers_replace (headers, "E2b-Sandbox-Port", "49983");
-      soup_message_headers_replace (headers, "X-Access-Token", token);
-      soup_message_set_request_body_from_bytes (msg, "application/connect+json", body);
-      response = soup_session_send_and_read (host->session, msg, NULL, &error);
-      g_assert_no_error (error);
-      status = soup_message_get_status (msg);
-      if (status != 200)
+      g_assert_cmpuint (offset + 5 + length, <=, size);
+      g_assert_true (json_parser_load_from_data (parser, (const char *) data + offset + 5, length, NULL));
+      message = json_node_get_object (json_parser_get_root (parser));
+      offset += 5 + length;
+      if (!json_object_has_member (message, "event"))
+        continue;
+
+      event = json_object_get_object_member (message, "event");
+      if (json_object_has_member (event, "data") &&
+          json_object_has_member (json_object_get_object_member (event, "data"), "stdout"))
         {
-          g_test_message ("Process/Start answered %u: %.*s", status,
-                          (int) g_bytes_get_size (response),
-                          (const char *) g_bytes_get_data (response, NULL));
-          g_usleep (200 * 1000);
+          gsize decoded_length;
+          g_autofree guchar *decoded = g_base64_decode (
+            json_object_get_string_member (json_object_get_object_member (event, "data"), "stdout"),
+            &decoded_length);
+
+          g_string_append_len (out, (const char *) decoded, decoded_length);
         }
+      if (json_object_has_member (event, "end"))
+        *status = g_strdup (json_object_get_string_member (json_object_get_object_member (event, "end"),
+                                                           "status"));
     }
-  g_assert_cmpuint (status, ==, 200);
+
+  g_assert_nonnull (*status);
+  return g_string_free (out, FALSE);
 }
 
 /* Pause catches every process even while new ones appear all the time, and
@@ -747,6 +830,92 @@ test_metrics_logs (Fixture       *fixture,
   g_assert_true (json_object_has_member (json_node_get_object (logs), "logs"));
 }
 
+static gboolean
+read_u64 (const char *dir,
+          const char *file,
+          guint64    *out)
+{
+  g_autofree char *path = g_build_filename (dir, file, NULL);
+  g_autofree char *contents = NULL;
+
+  return g_file_get_contents (path, &contents, NULL, NULL) &&
+         g_ascii_string_to_unsigned (g_strstrip (contents), 10, 0, G_MAXUINT64, out, NULL);
+}
+
+/* A template's MemoryMB and CpuCount hold inside the sandbox: past the
+ * memory limit the kernel kills the process (there is no swap to escape
+ * into), and two busy loops get one CPU's worth of time between them. */
+static void
+test_limits (Fixture       *fixture,
+             gconstpointer  data)
+{
+  VivTestHost *host = fixture->host;
+  g_autoptr (JsonObject) created = NULL;
+  g_autoptr (JsonNode) metrics = NULL;
+  g_autofree char *metrics_path = NULL;
+  g_autofree char *memory_dir = NULL;
+  g_autofree char *cpu_dir = NULL;
+  g_autofree char *status = NULL;
+  g_autofree char *out = NULL;
+  g_auto (GStrv) times = NULL;
+  guint64 limit = 0, quota = 0;
+  double minutes, seconds, child_cpu = 0;
+  const char *id, *token;
+  JsonObject *metric;
+  guint http_status = 0;
+
+  created = viv_test_host_create (host, "{\"templateID\":\"small\"}");
+  id = json_object_get_string_member (created, "sandboxID");
+  token = json_object_get_string_member (created, "envdAccessToken");
+
+  /* What the kernel was told. */
+  memory_dir = viv_test_host_cgroup_dir (host, id, "memory");
+  cpu_dir = viv_test_host_cgroup_dir (host, id, "cpu");
+  g_assert_nonnull (memory_dir);
+  g_assert_nonnull (cpu_dir);
+  g_assert_true (read_u64 (memory_dir, "memory.limit_in_bytes", &limit));
+  g_assert_cmpuint (limit, ==, 128u << 20);
+  g_assert_true (read_u64 (cpu_dir, "cpu.cfs_quota_us", &quota));
+  g_assert_cmpuint (quota, ==, 100000);
+
+  metrics_path = g_strdup_printf ("/sandboxes/%s/metrics", id);
+  metrics = viv_test_host_api (host, "GET", metrics_path, NULL, NULL, &http_status, NULL);
+  g_assert_cmpuint (http_status, ==, 200);
+  metric = json_array_get_object_element (json_node_get_array (metrics), 0);
+  g_assert_cmpint (json_object_get_int_member (metric, "memTotal"), ==, 128 << 20);
+  g_assert_cmpint (json_object_get_int_member (metric, "cpuCount"), ==, 1);
+
+  /* Within the limit: fine. */
+  g_free (run_in_sandbox (host, id, token, "exec dd if=/dev/zero of=/dev/null bs=32M count=1 2>/dev/null", &status));
+  g_assert_cmpstr (status, ==, "exit status 0");
+  g_clear_pointer (&status, g_free);
+
+  /* dd fills a 256 MiB buffer: killed; the sandbox itself lives on. */
+  g_free (run_in_sandbox (host, id, token, "exec dd if=/dev/zero of=/dev/null bs=256M count=1 2>/dev/null", &status));
+  g_assert_cmpstr (status, ==, "signal: killed");
+  g_clear_pointer (&status, g_free);
+  g_assert_cmpuint (health (host, id), ==, 204);
+
+  /* Two busy loops for 2 s: the children's CPU time, from the shell's `times`
+   * (second line: children's user and system time, "0m1.990000s 0m0.000000s"). */
+  out = run_in_sandbox (host, id, token,
+                        "for i in 1 2; do timeout 2 sh -c 'while :; do :; done' & done; wait; times",
+                        &status);
+  g_assert_cmpstr (status, ==, "exit status 0");
+  times = g_strsplit_set (g_strstrip (out), "\n ", -1);
+  g_assert_cmpuint (g_strv_length (times), ==, 4);
+  for (guint i = 2; i < 4; i++)
+    {
+      g_assert_cmpint (sscanf (times[i], "%lfm%lfs", &minutes, &seconds), ==, 2);
+      child_cpu += minutes * 60 + seconds;
+    }
+  g_test_message ("two busy loops for 2 s with CpuCount=1: %.2f s of CPU", child_cpu);
+  /* One CPU for 2 s, with some slack for the period's granularity; without
+   * the limit an idle 2-core machine gives about 4 s. */
+  g_assert_cmpfloat (child_cpu, <=, 2.5);
+  g_assert_cmpfloat (child_cpu, >, 0.2);
+}
+
 static void
 test_template_from_sandbox (Fixture       *fixture,
                             gconstpointer  data)
@@ -808,6 +977,8 @@ main (int    argc,
       ADD ("/host/auth-and-discovery", test_auth_and_discovery);
       ADD ("/host/create-get-kill", test_create_get_kill);
       ADD ("/host/bad-requests", test_bad_requests);
+      g_test_add ("/host/limits", Fixture, "[Template]\nCpuCount=1\nMemoryMB=128\n",
+                  fixture_setup, test_limits, fixture_teardown);
       ADD ("/host/list-filters-pages", test_list_filters_pages);
     }
   ADD ("/host/pause-resume", test_pause_resume);

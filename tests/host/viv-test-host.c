@@ -298,6 +298,26 @@ viv_test_host_create (VivTestHost *host,
 }
 
 char *
+viv_test_host_cgroup_dir (VivTestHost *host,
+                          const char  *sandbox_id,
+                          const char  *controller)
+{
+  g_autoptr (JsonObject) record = read_record (host, sandbox_id);
+  g_autofree char *prefix = g_strconcat ("/sys/fs/cgroup/", controller, "/", NULL);
+  JsonArray *cgroups;
+
+  if (record == NULL || !json_object_has_member (record, "cgroups"))
+    return NULL;
+
+  cgroups = json_object_get_array_member (record, "cgroups");
+  for (guint i = 0; i < json_array_get_length (cgroups); i++)
+    if (g_str_has_prefix (json_array_get_string_element (cgroups, i), prefix))
+      return g_strdup (json_array_get_string_element (cgroups, i));
+
+  return NULL;
+}
+
+char *
 viv_test_host_freezer_dir (VivTestHost *host,
                            const char  *sandbox_id)
 {

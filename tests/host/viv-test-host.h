@@ -52,6 +52,11 @@ JsonObject  *viv_test_host_create         (VivTestHost  *host,
  * when it pauses with SIGSTOP. */
 char        *viv_test_host_freezer_dir    (VivTestHost  *host,
                                            const char   *sandbox_id);
+/* The sandbox's v1 cgroup directory of @controller ("memory", "cpu"), from
+ * its record; NULL when it has none. */
+char        *viv_test_host_cgroup_dir     (VivTestHost  *host,
+                                           const char   *sandbox_id,
+                                           const char   *controller);
 /* The pause mechanism its record names: "v1", "v2" or "sigstop". */
 char        *viv_test_host_freezer        (VivTestHost  *host,
                                            const char   *sandbox_id);
