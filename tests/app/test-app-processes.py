@@ -305,11 +305,20 @@ def run(env, tap):
            and cwd.y >= command.y + command.height - 1 and cwd.x == command.x,
            f"its row shows the tag after the command (tag at x {tag.x}, command ends at {command.x + command.width}) "
            f"and the working directory below it (y {cwd.y} under {command.y}+{command.height})")
+    described = [n.get_description() for n in app.find_all(
+        lambda n: "Working directory:" in (n.get_description() or ""), root=row)]
+    tap.ok(described == ["/usr/bin/sleep 4321\nWorking directory: /tmp/viv-procs-cwd\nTag: vivarium-tagged"],
+           f"its tooltip, also its accessible description, says what both are ({described!r})")
     time.sleep(0.5)
     shot = env.screenshot("tag-and-cwd")
     tinted = tinted_pixels(shot, tag)
     tap.ok(tinted > tag.width * tag.height // 2,
            f"the tag is a tinted pill ({tinted} of its {tag.width * tag.height} pixels in the accent's blue)")
+    for dx in (20, 24, 28):
+        env.xdotool("mousemove", str(command.x + dx), str(command.y + command.height // 2))
+        time.sleep(0.1)
+    time.sleep(1.5)
+    env.screenshot("tag-and-cwd-tooltip")
     others = row_labels(app, process_row(app, later, "/usr/bin/sleep 2345")[0])
     tap.ok(sorted(others) == sorted([str(later), "/usr/bin/sleep 2345"]),
            f"a process without tag and directory keeps a one-line row ({sorted(others)!r})")
