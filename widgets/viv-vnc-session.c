@@ -244,6 +244,11 @@ rebuild_framebuffer (VivVncSession *self)
   g_clear_object (&self->framebuffer);
   self->framebuffer = vnc_base_framebuffer_new ((guint8 *) pixels, width, height, self->stride,
                                                 &self->local_format, remote);
+  /* The framebuffer keeps its memory: a connection that was shut down lives
+   * on until gvnc has emitted vnc-disconnected, holding the framebuffer,
+   * and may still decode into it after we let go of both. */
+  g_object_set_data_full (G_OBJECT (self->framebuffer), "viv-pixels",
+                          g_bytes_ref (self->pixels), (GDestroyNotify) g_bytes_unref);
   vnc_connection_set_framebuffer (self->connection, VNC_FRAMEBUFFER (self->framebuffer));
 
   g_signal_emit (self, signals[RESIZED], 0, width, height);

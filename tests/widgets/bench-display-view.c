@@ -62,13 +62,14 @@ baseline_framebuffer (Baseline *baseline)
   if (baseline->framebuffer != NULL && width == baseline->width && height == baseline->height)
     return;
   g_clear_object (&baseline->framebuffer);
-  g_free (baseline->pixels);
   baseline->width = width;
   baseline->height = height;
   baseline->pixels = g_malloc0 ((gsize) width * height * 4);
   baseline->framebuffer = vnc_base_framebuffer_new (baseline->pixels, width, height, width * 4,
                                                     &local_format,
                                                     vnc_connection_get_pixel_format (baseline->connection));
+  /* As VivVncSession: gvnc may outlive our reference and still decode. */
+  g_object_set_data_full (G_OBJECT (baseline->framebuffer), "pixels", baseline->pixels, g_free);
   vnc_connection_set_framebuffer (baseline->connection, VNC_FRAMEBUFFER (baseline->framebuffer));
 }
 
@@ -199,7 +200,6 @@ measure_baseline (VivTestXvnc *sandbox)
   widgets_iterate_for (200);
   g_object_unref (baseline.connection);
   g_clear_object (&baseline.framebuffer);
-  g_free (baseline.pixels);
   return sample;
 }
 

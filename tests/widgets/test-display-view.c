@@ -677,6 +677,44 @@ test_fd_spinner (Fixture       *fixture,
   widgets_wait (shows_expected_pixel, fixture, 30, "teal with a spinner animating");
 }
 
+static gboolean
+view_is_connected (gpointer data)
+{
+  return viv_display_view_get_state (data) == VIV_DISPLAY_STATE_CONNECTED;
+}
+
+/* Views closed while the server streams a full-screen animation. gvnc keeps
+ * a shut-down connection, and the framebuffer it was given, until it has
+ * emitted vnc-disconnected, and decodes what it already read into it: the
+ * pixel memory must live as long as that framebuffer. */
+static void
+test_fd_close_streaming (Fixture       *fixture,
+                         gconstpointer  data)
+{
+  g_auto (GStrv) envp = g_environ_setenv (g_get_environ (), "DISPLAY", fixture->sandbox->display, TRUE);
+  const char *argv[] = { g_getenv ("VIV_ANIMATE"), NULL };
+  GPid animation;
+
+  g_assert_nonnull (argv[0]);
+  animation = viv_test_spawn (argv, (const char * const *) envp, NULL);
+
+  for (int i = 0; i < 30; i++)
+    {
+      VivDisplayView *view = VIV_DISPLAY_VIEW (viv_display_view_new ());
+      GtkWidget *window = widgets_window_new (GTK_WIDGET (view), 640, 480);
+
+      viv_display_view_open_fd (view, widgets_connect_unix (fixture->sandbox->vnc_socket));
+      widgets_wait (view_is_connected, view, 30, "a view to connect");
+      /* At a different point of the stream each time, mostly while the
+       * first, full-screen update is decoded. */
+      widgets_iterate_for ((i % 5) * 10);
+      gtk_window_destroy (GTK_WINDOW (window));
+      widgets_iterate_for (100);
+    }
+
+  viv_test_kill (animation);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -694,6 +732,7 @@ main (int    argc,
   ADD ("/widgets/display/fd/focus-out", test_fd_focus_out);
   ADD ("/widgets/display/fd/grab", test_fd_grab);
   ADD ("/widgets/display/fd/lost", test_fd_lost);
+  ADD ("/widgets/display/fd/close-streaming", test_fd_close_streaming);
   ADD ("/widgets/display/tcp/reconnect", test_tcp_reconnect);
   ADD ("/widgets/display/tcp/password", test_tcp_password);
 #undef ADD
