@@ -404,10 +404,18 @@ def run(env, tap):
     env.screenshot("capped")
     newest = guest_events(guest)[-1]["id"]
     capped = export(env, app, "capped.jsonl")
+    # The guest may record an event of its own after the flood (a window
+    # appearing under the pointer, say) that is still on its way to the app:
+    # export again until the app has everything the guest had.
+    for attempt in range(5):
+        if not capped or capped[-1]["id"] >= newest:
+            break
+        time.sleep(2)
+        capped = export(env, app, f"capped-{attempt + 1}.jsonl")
     ids = [e["id"] for e in capped]
-    tap.ok(len(capped) == 5000 and ids == list(range(ids[0], ids[0] + 5000)) and ids[-1] == newest,
-           f"after 5,200 more actions the log keeps the newest 5,000 events (ids {ids[0]}..{ids[-1]}); "
-           f"sent in {sent:.1f} s, shown {caught_up:.1f} s later")
+    tap.ok(len(capped) == 5000 and ids == list(range(ids[0], ids[0] + 5000)) and ids[-1] >= newest,
+           f"after 5,200 more actions the log keeps the newest 5,000 events (ids {ids[0]}..{ids[-1]}, "
+           f"the guest's newest {newest}); sent in {sent:.1f} s, shown {caught_up:.1f} s later")
 
     # Scrolled up to read, the list stays put while events arrive; back at
     # the bottom, it follows again.
