@@ -9,7 +9,8 @@
 #include "viv-main-window.h"
 
 /* The Files panel's actions: navigation, new folder, rename, delete,
- * preview, and transfers with their progress rows. */
+ * preview, links followed, the rows' context menu, and transfers with
+ * their progress rows. */
 
 static GtkWindow *
 parent_window (VivFilesPanel *self)
@@ -126,6 +127,138 @@ ask_name (VivFilesPanel  *self,
     }
 }
 
+/* Links: followed when used, so a link opens and downloads what it
+ * points to. envd's Stat does not follow a link (lstat); it names the
+ * link's target, which may be a link again. */
+
+/* The kernel's limit of links followed in one path lookup (MAXSYMLINKS). */
+#define MAX_LINK_HOPS 40
+
+typedef void (*LinkCallback) (VivFilesPanel *self,
+                              VivFileEntry  *link,
+                              VivFileEntry  *target);
+
+typedef struct
+{
+  VivFileEntry *link;
+  char         *what;    /* what failed, for the toast */
+  char         *target;  /* the path stat'ed now */
+  LinkCallback  callback;
+  guint         hops;
+} LinkData;
+
+static void
+link_data_free (gpointer user_data)
+{
+  LinkData *data = user_data;
+
+  viv_file_entry_unref (data->link);
+  g_free (data->what);
+  g_free (data->target);
+  g_free (data);
+}
+
+static void follow_link (GTask        *task,
+                         VivFileEntry *link);
+
+static void
+link_target_cb (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr (GTask) task = user_data;
+  LinkData *data = g_task_get_task_data (task);
+  g_autoptr (VivFileEntry) entry = NULL;
+  g_autoptr (GError) error = NULL;
+
+  entry = viv_files_stat_finish (VIV_FILES (object), result, &error);
+  if (entry == NULL)
+    {
+      if (g_error_matches (error, VIV_ERROR, VIV_ERROR_NOT_FOUND) ||
+          g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
+        /* Translators: why a link cannot be opened; %s is the path it points to */
+        g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                                 _("it points to “%s”, which does not exist"), data->target);
+      else
+        g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  if (viv_file_entry_get_file_type (entry) == VIV_FILE_TYPE_SYMLINK)
+    follow_link (g_steal_pointer (&task), entry);
+  else
+    g_task_return_pointer (task, g_steal_pointer (&entry), (GDestroyNotify) viv_file_entry_unref);
+}
+
+static void
+follow_link (GTask        *task,
+             VivFileEntry *link)
+{
+  VivFilesPanel *self = g_task_get_source_object (task);
+  LinkData *data = g_task_get_task_data (task);
+  const char *target = viv_file_entry_get_symlink_target (link);
+
+  if (target == NULL || self->files == NULL)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_FAILED,
+                               _("the sandbox does not say where it points"));
+      g_object_unref (task);
+      return;
+    }
+  if (++data->hops > MAX_LINK_HOPS)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_TOO_MANY_LINKS,
+                               _("it is part of a loop of links"));
+      g_object_unref (task);
+      return;
+    }
+  {
+    /* Our guest names it absolute; a relative one is from the link's folder. */
+    g_autofree char *folder = g_path_get_dirname (viv_file_entry_get_path (link));
+
+    g_free (data->target);
+    data->target = g_canonicalize_filename (target, folder);
+  }
+  viv_files_stat_async (self->files, data->target, g_task_get_cancellable (task), link_target_cb, task);
+}
+
+static void
+link_followed_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  VivFilesPanel *self = VIV_FILES_PANEL (object);
+  LinkData *data = g_task_get_task_data (G_TASK (result));
+  g_autoptr (VivFileEntry) target = NULL;
+  g_autoptr (GError) error = NULL;
+
+  target = g_task_propagate_pointer (G_TASK (result), &error);
+  if (target == NULL)
+    {
+      viv_show_error (GTK_WIDGET (self), data->what, error);
+      return;
+    }
+  data->callback (self, data->link, target);
+}
+
+/* Calls @callback with the link and what it finally points to, or says
+ * in a toast, after @what, why it cannot (dangling, a loop). */
+static void
+with_link_target (VivFilesPanel *self,
+                  VivFileEntry  *link,
+                  char          *what,
+                  LinkCallback   callback)
+{
+  GTask *task = g_task_new (self, self->cancellable, link_followed_cb, NULL);
+  LinkData *data = g_new0 (LinkData, 1);
+
+  g_task_set_source_tag (task, with_link_target);
+  data->link = viv_file_entry_ref (link);
+  data->what = what;
+  data->callback = callback;
+  g_task_set_task_data (task, data, link_data_free);
+  follow_link (task, link);
+}
+
 /* Navigation */
 
 static void
@@ -140,6 +273,18 @@ up_action (GtkWidget  *widget,
     return;
   parent = g_path_get_dirname (self->path);
   _viv_files_panel_show_path (self, parent);
+}
+
+static void
+home_action (GtkWidget  *widget,
+             const char *action_name,
+             GVariant   *parameter)
+{
+  VivFilesPanel *self = VIV_FILES_PANEL (widget);
+  g_autofree char *home = g_strdup (self->home);
+
+  if (home != NULL)
+    _viv_files_panel_show_path (self, home);
 }
 
 static void
@@ -278,9 +423,12 @@ delete_action (GtkWidget  *widget,
   entry = viv_files_item_get_entry (item);
   /* Translators: a dialog's heading; %s is a file name */
   heading = g_strdup_printf (_("Delete “%s”?"), viv_file_entry_get_name (entry));
-  body = viv_files_item_is_directory (item)
-         ? _("The folder and everything in it are removed from the sandbox. This cannot be undone.")
-         : _("The file is removed from the sandbox. This cannot be undone.");
+  if (viv_files_item_is_directory (item))
+    body = _("The folder and everything in it are removed from the sandbox. This cannot be undone.");
+  else if (viv_file_entry_get_file_type (entry) == VIV_FILE_TYPE_SYMLINK)
+    body = _("The link is removed from the sandbox; what it points to stays.");
+  else
+    body = _("The file is removed from the sandbox. This cannot be undone.");
   dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (parent_window (self), heading, body));
   adw_message_dialog_add_responses (dialog, "cancel", _("_Cancel"), "delete", _("_Delete"), NULL);
   adw_message_dialog_set_response_appearance (dialog, "delete", ADW_RESPONSE_DESTRUCTIVE);
@@ -295,6 +443,54 @@ delete_action (GtkWidget  *widget,
 
 /* Preview */
 
+/* A folder is shown, a file previewed; @entry is what @path (maybe a
+ * link) finally is. */
+static void
+open_entry (VivFilesPanel *self,
+            const char    *path,
+            VivFileEntry  *entry)
+{
+  VivFilesPreview *preview;
+
+  if (self->sandbox == NULL)
+    return;
+  switch (viv_file_entry_get_file_type (entry))
+    {
+    case VIV_FILE_TYPE_DIRECTORY:
+      {
+        /* Under the link's path, as a file manager does: Parent Folder
+         * goes back to where the link is. */
+        g_autofree char *copy = g_strdup (path);
+
+        _viv_files_panel_show_path (self, copy);
+      }
+      break;
+    case VIV_FILE_TYPE_FILE:
+      preview = viv_files_preview_new (parent_window (self), self->sandbox, entry);
+      gtk_window_present (GTK_WINDOW (preview));
+      break;
+    case VIV_FILE_TYPE_SYMLINK:
+    case VIV_FILE_TYPE_UNKNOWN:
+    default:
+      {
+        /* Translators: %s is a file's name; a device, socket or pipe */
+        g_autofree char *message = g_strdup_printf (_("“%s” is not a file or folder"),
+                                                    viv_file_entry_get_name (entry));
+
+        toast (self, message);
+      }
+      break;
+    }
+}
+
+static void
+open_link_target (VivFilesPanel *self,
+                  VivFileEntry  *link,
+                  VivFileEntry  *target)
+{
+  open_entry (self, viv_file_entry_get_path (link), target);
+}
+
 static void
 open_action (GtkWidget  *widget,
              const char *action_name,
@@ -302,20 +498,95 @@ open_action (GtkWidget  *widget,
 {
   VivFilesPanel *self = VIV_FILES_PANEL (widget);
   VivFilesItem *item = _viv_files_panel_get_selected (self);
-  VivFilesPreview *preview;
+  VivFileEntry *entry;
 
   if (item == NULL || self->sandbox == NULL)
     return;
-  if (viv_files_item_is_directory (item))
+  entry = viv_files_item_get_entry (item);
+  if (viv_file_entry_get_file_type (entry) == VIV_FILE_TYPE_SYMLINK)
     {
-      g_autofree char *path = g_strdup (viv_files_item_get_path (item));
+      /* Translators: %s is a link's name; the error, after a colon, says why */
+      char *what = g_strdup_printf (_("Could not open “%s”"), viv_file_entry_get_name (entry));
 
-      _viv_files_panel_show_path (self, path);
-      return;
+      with_link_target (self, entry, what, open_link_target);
     }
-  preview = viv_files_preview_new (parent_window (self), self->sandbox,
-                                   viv_files_item_get_entry (item));
-  gtk_window_present (GTK_WINDOW (preview));
+  else
+    open_entry (self, viv_file_entry_get_path (entry), entry);
+}
+
+/* Copy Path, Copy Location */
+
+static void
+copy_text (VivFilesPanel *self,
+           const char    *text)
+{
+  gdk_clipboard_set_text (gtk_widget_get_clipboard (GTK_WIDGET (self)), text);
+  toast (self, _("Path copied"));
+}
+
+static void
+copy_path_action (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *parameter)
+{
+  VivFilesPanel *self = VIV_FILES_PANEL (widget);
+  VivFilesItem *item = _viv_files_panel_get_selected (self);
+
+  if (item != NULL)
+    copy_text (self, viv_files_item_get_path (item));
+}
+
+static void
+copy_location_action (GtkWidget  *widget,
+                      const char *action_name,
+                      GVariant   *parameter)
+{
+  VivFilesPanel *self = VIV_FILES_PANEL (widget);
+
+  if (self->path != NULL)
+    copy_text (self, self->path);
+}
+
+/* The rows' context menu */
+
+void
+_viv_files_panel_popup_row_menu (VivFilesPanel *self,
+                                 GtkWidget     *widget,
+                                 double         x,
+                                 double         y)
+{
+  graphene_point_t point;
+
+  g_assert (VIV_IS_FILES_PANEL (self));
+
+  if (!gtk_widget_compute_point (widget, GTK_WIDGET (self), &GRAPHENE_POINT_INIT (x, y), &point))
+    return;
+  gtk_popover_set_pointing_to (GTK_POPOVER (self->row_popover),
+                               &(GdkRectangle) { (int) point.x, (int) point.y, 1, 1 });
+  gtk_popover_popup (GTK_POPOVER (self->row_popover));
+}
+
+static void
+context_menu_action (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *parameter)
+{
+  VivFilesPanel *self = VIV_FILES_PANEL (widget);
+  GtkWidget *focus = gtk_root_get_focus (gtk_widget_get_root (widget));
+  graphene_rect_t bounds;
+
+  /* Menu or Shift+F10: under the focused row, else at the list's top. */
+  if (_viv_files_panel_get_selected (self) == NULL)
+    return;
+  if (focus == NULL || !gtk_widget_is_ancestor (focus, GTK_WIDGET (self->list_view)))
+    focus = GTK_WIDGET (self->list_view);
+  if (!gtk_widget_compute_bounds (focus, GTK_WIDGET (self), &bounds))
+    return;
+  gtk_popover_set_pointing_to (GTK_POPOVER (self->row_popover),
+                               &(GdkRectangle) { (int) bounds.origin.x + 24,
+                                                 (int) (bounds.origin.y + MIN (bounds.size.height, 32)),
+                                                 1, 1 });
+  gtk_popover_popup (GTK_POPOVER (self->row_popover));
 }
 
 /* Transfers */
@@ -515,9 +786,10 @@ download_chooser_response_cb (GtkNativeDialog *chooser,
     {
       g_autoptr (VivFilesTransfer) transfer = NULL;
 
-      /* A folder goes into the chosen folder, under its own name. */
+      /* A folder goes into the chosen folder, under its own name (a
+       * link's, for a link to it). */
       if (viv_file_entry_get_file_type (entry) == VIV_FILE_TYPE_DIRECTORY)
-        destination = g_file_get_child (chosen, viv_file_entry_get_name (entry));
+        destination = g_file_get_child (chosen, g_object_get_data (G_OBJECT (chooser), "name"));
       else
         destination = g_object_ref (chosen);
       transfer = viv_files_transfer_new_download (self->sandbox, entry, destination);
@@ -527,21 +799,24 @@ download_chooser_response_cb (GtkNativeDialog *chooser,
   g_object_unref (chooser);
 }
 
+/* Downloads @entry (what @name, maybe a link, finally is) under @name. */
 static void
-download_action (GtkWidget  *widget,
-                 const char *action_name,
-                 GVariant   *parameter)
+download_entry (VivFilesPanel *self,
+                const char    *name,
+                VivFileEntry  *entry)
 {
-  VivFilesPanel *self = VIV_FILES_PANEL (widget);
-  VivFilesItem *item = _viv_files_panel_get_selected (self);
   GtkFileChooserNative *chooser;
-  VivFileEntry *entry;
-  gboolean folder;
+  VivFileType type = viv_file_entry_get_file_type (entry);
+  gboolean folder = type == VIV_FILE_TYPE_DIRECTORY;
 
-  if (item == NULL)
-    return;
-  entry = viv_files_item_get_entry (item);
-  folder = viv_files_item_is_directory (item);
+  if (type != VIV_FILE_TYPE_DIRECTORY && type != VIV_FILE_TYPE_FILE)
+    {
+      /* Translators: %s is a file's name; a device, socket or pipe */
+      g_autofree char *message = g_strdup_printf (_("“%s” is not a file or folder"), name);
+
+      toast (self, message);
+      return;
+    }
   /* The portal's file chooser under Flatpak: no file system access needed. */
   chooser = gtk_file_chooser_native_new (folder ? _("Download Folder Into") : _("Download File"),
                                          parent_window (self),
@@ -550,12 +825,44 @@ download_action (GtkWidget  *widget,
                                          folder ? _("_Select") : _("_Save"), NULL);
   gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
   if (!folder)
-    gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), viv_file_entry_get_name (entry));
+    gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), name);
   g_object_set_data_full (G_OBJECT (chooser), "panel", g_object_ref (self), g_object_unref);
+  g_object_set_data_full (G_OBJECT (chooser), "name", g_strdup (name), g_free);
   g_signal_connect_data (chooser, "response", G_CALLBACK (download_chooser_response_cb),
                          viv_file_entry_ref (entry),
                          (GClosureNotify) (void (*) (void)) viv_file_entry_unref, 0);
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+}
+
+static void
+download_link_target (VivFilesPanel *self,
+                      VivFileEntry  *link,
+                      VivFileEntry  *target)
+{
+  download_entry (self, viv_file_entry_get_name (link), target);
+}
+
+static void
+download_action (GtkWidget  *widget,
+                 const char *action_name,
+                 GVariant   *parameter)
+{
+  VivFilesPanel *self = VIV_FILES_PANEL (widget);
+  VivFilesItem *item = _viv_files_panel_get_selected (self);
+  VivFileEntry *entry;
+
+  if (item == NULL)
+    return;
+  entry = viv_files_item_get_entry (item);
+  if (viv_file_entry_get_file_type (entry) == VIV_FILE_TYPE_SYMLINK)
+    {
+      /* Translators: %s is a link's name; the error, after a colon, says why */
+      char *what = g_strdup_printf (_("Could not download “%s”"), viv_file_entry_get_name (entry));
+
+      with_link_target (self, entry, what, download_link_target);
+    }
+  else
+    download_entry (self, viv_file_entry_get_name (entry), entry);
 }
 
 static void
@@ -598,6 +905,7 @@ void
 _viv_files_panel_class_init_actions (GtkWidgetClass *widget_class)
 {
   gtk_widget_class_install_action (widget_class, "files.up", NULL, up_action);
+  gtk_widget_class_install_action (widget_class, "files.home", NULL, home_action);
   gtk_widget_class_install_action (widget_class, "files.refresh", NULL, refresh_action);
   gtk_widget_class_install_action (widget_class, "files.new-folder", NULL, new_folder_action);
   gtk_widget_class_install_action (widget_class, "files.upload", NULL, upload_action);
@@ -605,7 +913,16 @@ _viv_files_panel_class_init_actions (GtkWidgetClass *widget_class)
   gtk_widget_class_install_action (widget_class, "files.download", NULL, download_action);
   gtk_widget_class_install_action (widget_class, "files.rename", NULL, rename_action);
   gtk_widget_class_install_action (widget_class, "files.delete", NULL, delete_action);
+  gtk_widget_class_install_action (widget_class, "files.copy-path", NULL, copy_path_action);
+  gtk_widget_class_install_action (widget_class, "files.copy-location", NULL, copy_location_action);
+  gtk_widget_class_install_action (widget_class, "files.context-menu", NULL, context_menu_action);
+  gtk_widget_class_install_property_action (widget_class, "files.show-hidden", "show-hidden");
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Delete, 0, "files.delete", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F2, 0, "files.rename", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_BackSpace, 0, "files.up", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Home, GDK_ALT_MASK, "files.home", NULL);
+  /* As in Nautilus and GTK's file chooser */
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_h, GDK_CONTROL_MASK, "files.show-hidden", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Menu, 0, "files.context-menu", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F10, GDK_SHIFT_MASK, "files.context-menu", NULL);
 }

@@ -20,6 +20,9 @@ struct _VivFilesPanel
   GtkWidget          *transfer_scroller;
   GtkListBox         *transfer_list;
   GtkLabel           *selection_label;
+  AdwStatusPage      *empty_page;
+  GMenuModel         *row_menu;
+  GtkWidget          *row_popover;   /* the rows' context menu, ours */
 
   VivSandbox         *sandbox;
   VivFiles           *files;
@@ -28,6 +31,8 @@ struct _VivFilesPanel
   char               *path;          /* the shown folder */
   VivFilesDirectory  *directory;     /* not owned: the model owns it */
   GtkSingleSelection *selection;
+  GtkFilter          *hidden_filter; /* on every folder's model, shown or expanded */
+  gboolean            show_hidden;
   GPtrArray          *transfers;
   gint64              asked_at;      /* when the shown folder was asked for */
   gint64              loaded_at;     /* when its rows were in */
@@ -42,6 +47,10 @@ void          _viv_files_panel_upload           (VivFilesPanel *self,
                                                  GListModel    *files);
 void          _viv_files_panel_reload           (VivFilesPanel *self);
 void          _viv_files_panel_cancel_transfers (VivFilesPanel *self);
+void          _viv_files_panel_popup_row_menu   (VivFilesPanel *self,
+                                                 GtkWidget     *widget,
+                                                 double         x,
+                                                 double         y);
 void          _viv_files_panel_class_init_actions (GtkWidgetClass *widget_class);
 
 G_END_DECLS

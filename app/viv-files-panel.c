@@ -13,6 +13,7 @@
 enum {
   PROP_0,
   PROP_SANDBOX,
+  PROP_SHOW_HIDDEN,
   N_PROPS
 };
 
@@ -25,16 +26,20 @@ update_actions (VivFilesPanel *self)
 {
   VivFilesItem *item = _viv_files_panel_get_selected (self);
   gboolean ready = self->sandbox != NULL && self->path != NULL;
+  VivFileType type = item ? viv_file_entry_get_file_type (viv_files_item_get_entry (item))
+                          : VIV_FILE_TYPE_UNKNOWN;
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "files.up",
                                  ready && g_strcmp0 (self->path, "/") != 0);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "files.refresh", self->sandbox != NULL);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "files.new-folder", ready);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "files.upload", ready);
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "files.open",
-                                 item != NULL && viv_file_entry_get_file_type (viv_files_item_get_entry (item)) != VIV_FILE_TYPE_UNKNOWN);
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "files.download",
-                                 item != NULL && viv_file_entry_get_file_type (viv_files_item_get_entry (item)) != VIV_FILE_TYPE_SYMLINK);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "files.home", ready && self->home != NULL);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "files.copy-location", ready);
+  /* A link opens and downloads what it points to (resolved when used). */
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "files.open", type != VIV_FILE_TYPE_UNKNOWN);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "files.download", type != VIV_FILE_TYPE_UNKNOWN);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "files.copy-path", item != NULL);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "files.rename", item != NULL);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "files.delete", item != NULL);
   gtk_label_set_text (self->selection_label, item ? viv_files_item_get_name (item) : "");
@@ -88,10 +93,49 @@ format_modified (GDateTime *modified)
 }
 
 static void
+row_menu_at (GtkWidget   *widget,
+             GtkListItem *list_item,
+             double       x,
+             double       y)
+{
+  VivFilesPanel *self = VIV_FILES_PANEL (gtk_widget_get_ancestor (widget, VIV_TYPE_FILES_PANEL));
+  guint position = gtk_list_item_get_position (list_item);
+
+  if (self == NULL || self->selection == NULL || position == GTK_INVALID_LIST_POSITION)
+    return;
+  /* The menu's actions work on the selection, as the action bar's do. */
+  gtk_single_selection_set_selected (self->selection, position);
+  _viv_files_panel_popup_row_menu (self, widget, x, y);
+}
+
+static void
+row_secondary_pressed_cb (GtkGestureClick *gesture,
+                          int              n_press,
+                          double           x,
+                          double           y,
+                          GtkListItem     *list_item)
+{
+  gtk_gesture_set_state (GTK_GESTURE (gesture), GTK_EVENT_SEQUENCE_CLAIMED);
+  row_menu_at (gtk_event_controller_get_widget (GTK_EVENT_CONTROLLER (gesture)), list_item, x, y);
+}
+
+static void
+row_long_pressed_cb (GtkGestureLongPress *gesture,
+                     double               x,
+                     double               y,
+                     GtkListItem         *list_item)
+{
+  gtk_gesture_set_state (GTK_GESTURE (gesture), GTK_EVENT_SEQUENCE_CLAIMED);
+  row_menu_at (gtk_event_controller_get_widget (GTK_EVENT_CONTROLLER (gesture)), list_item, x, y);
+}
+
+static void
 setup_row_cb (GtkSignalListItemFactory *factory,
               GtkListItem              *list_item,
               gpointer                  user_data)
 {
+  GtkGesture *click = gtk_gesture_click_new ();
+  GtkGesture *long_press = gtk_gesture_long_press_new ();
   GtkWidget *expander = gtk_tree_expander_new ();
   GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
   GtkWidget *icon = gtk_image_new ();
@@ -119,6 +163,14 @@ setup_row_cb (GtkSignalListItemFactory *factory,
   gtk_widget_add_css_class (box, "files-row");
   gtk_tree_expander_set_child (GTK_TREE_EXPANDER (expander), box);
   gtk_list_item_set_child (list_item, expander);
+
+  /* The row's context menu: secondary click, or a long press on a touch screen. */
+  gtk_gesture_single_set_button (GTK_GESTURE_SINGLE (click), GDK_BUTTON_SECONDARY);
+  g_signal_connect (click, "pressed", G_CALLBACK (row_secondary_pressed_cb), list_item);
+  gtk_widget_add_controller (expander, GTK_EVENT_CONTROLLER (click));
+  gtk_gesture_single_set_touch_only (GTK_GESTURE_SINGLE (long_press), TRUE);
+  g_signal_connect (long_press, "pressed", G_CALLBACK (row_long_pressed_cb), list_item);
+  gtk_widget_add_controller (expander, GTK_EVENT_CONTROLLER (long_press));
 }
 
 static void
@@ -143,7 +195,9 @@ bind_row_cb (GtkSignalListItemFactory *factory,
   gtk_tree_expander_set_list_row (GTK_TREE_EXPANDER (expander), row);
   gtk_image_set_from_icon_name (GTK_IMAGE (icon), viv_files_item_get_icon_name (item));
   gtk_label_set_text (GTK_LABEL (name), viv_files_item_get_name (item));
-  if (viv_file_entry_get_file_type (entry) != VIV_FILE_TYPE_DIRECTORY)
+  /* A link's own size is its target's length: no use to anyone. */
+  if (viv_file_entry_get_file_type (entry) == VIV_FILE_TYPE_FILE ||
+      viv_file_entry_get_file_type (entry) == VIV_FILE_TYPE_UNKNOWN)
     size_text = g_format_size (viv_file_entry_get_size (entry));
   gtk_label_set_text (GTK_LABEL (size), size_text ? size_text : "");
   gtk_label_set_text (GTK_LABEL (modified), modified_text);
@@ -154,11 +208,19 @@ bind_row_cb (GtkSignalListItemFactory *factory,
 
       full_time = g_date_time_format (local, "%c");
     }
-  /* Translators: a file's tooltip: its path, permissions, owner and time of change */
-  tooltip = g_strdup_printf (_("%s\n%s %s, modified %s"), viv_file_entry_get_path (entry),
-                             viv_file_entry_get_permissions (entry) ?: "",
-                             viv_file_entry_get_owner (entry) ?: "",
-                             full_time ? full_time : "?");
+  if (viv_file_entry_get_symlink_target (entry) != NULL)
+    /* Translators: a link's tooltip: its path, where it points, permissions, owner and time of change */
+    tooltip = g_strdup_printf (_("%s\nLink to %s\n%s %s, modified %s"), viv_file_entry_get_path (entry),
+                               viv_file_entry_get_symlink_target (entry),
+                               viv_file_entry_get_permissions (entry) ?: "",
+                               viv_file_entry_get_owner (entry) ?: "",
+                               full_time ? full_time : "?");
+  else
+    /* Translators: a file's tooltip: its path, permissions, owner and time of change */
+    tooltip = g_strdup_printf (_("%s\n%s %s, modified %s"), viv_file_entry_get_path (entry),
+                               viv_file_entry_get_permissions (entry) ?: "",
+                               viv_file_entry_get_owner (entry) ?: "",
+                               full_time ? full_time : "?");
   gtk_widget_set_tooltip_text (box, tooltip);
 }
 
@@ -175,6 +237,26 @@ child_failed_cb (VivFilesDirectory *directory,
   show_error (self, what, error);
 }
 
+static gboolean
+hidden_filter_cb (gpointer item,
+                  gpointer user_data)
+{
+  VivFilesPanel *self = user_data;
+  const char *name = viv_files_item_get_name (item);
+
+  /* Hidden as GLib and Nautilus hide them: a name starting with a dot. */
+  return self->show_hidden || name == NULL || name[0] != '.';
+}
+
+/* A folder's model as the panel shows it: hidden files filtered out on
+ * the client, so showing them again asks the sandbox for nothing. */
+static GListModel *
+filter_hidden (VivFilesPanel *self,
+               GListModel    *model)
+{
+  return G_LIST_MODEL (gtk_filter_list_model_new (model, g_object_ref (self->hidden_filter)));
+}
+
 static GListModel *
 create_children_cb (gpointer item,
                     gpointer user_data)
@@ -188,10 +270,47 @@ create_children_cb (gpointer item,
 
   model = viv_files_directory_new_model (self->sandbox, viv_files_item_get_path (item), &directory);
   g_signal_connect_object (directory, "failed", G_CALLBACK (child_failed_cb), self, 0);
-  return model;
+  return filter_hidden (self, model);
 }
 
 /* The shown folder */
+
+static GtkFilterListModel *
+get_shown_model (VivFilesPanel *self)
+{
+  GListModel *tree;
+
+  if (self->selection == NULL)
+    return NULL;
+  tree = gtk_single_selection_get_model (self->selection);
+  return GTK_FILTER_LIST_MODEL (gtk_tree_list_model_get_model (GTK_TREE_LIST_MODEL (tree)));
+}
+
+/* The list, or why it is empty: nothing there, or only hidden files. */
+static guint
+update_content (VivFilesPanel *self)
+{
+  GtkFilterListModel *shown = get_shown_model (self);
+  guint n_shown;
+  guint n_all;
+
+  if (shown == NULL)
+    return 0;
+  n_shown = g_list_model_get_n_items (G_LIST_MODEL (shown));
+  n_all = g_list_model_get_n_items (gtk_filter_list_model_get_model (shown));
+  if (n_shown == 0 && n_all > 0)
+    {
+      adw_status_page_set_title (self->empty_page, _("Only Hidden Files"));
+      adw_status_page_set_description (self->empty_page, _("Press Ctrl+H to show them"));
+    }
+  else if (n_shown == 0)
+    {
+      adw_status_page_set_title (self->empty_page, _("Folder Is Empty"));
+      adw_status_page_set_description (self->empty_page, _("Drop files here to upload them"));
+    }
+  gtk_stack_set_visible_child_name (self->content_stack, n_shown > 0 ? "list" : "empty");
+  return n_shown;
+}
 
 static gboolean
 after_paint_cb (GdkFrameClock *clock,
@@ -220,7 +339,7 @@ root_loaded_cb (VivFilesDirectory *directory,
   if (directory != self->directory)
     return;
 
-  gtk_stack_set_visible_child_name (self->content_stack, n_items > 0 ? "list" : "empty");
+  n_items = update_content (self);
   clock = gtk_widget_get_frame_clock (GTK_WIDGET (self->list_view));
   if (self->asked_at != 0 && n_items > 0 && clock != NULL && self->paint_handler == 0)
     {
@@ -240,10 +359,10 @@ root_items_changed_cb (GListModel *model,
 {
   VivFilesPanel *self = user_data;
 
-  /* Live: the last file going, or the first coming. */
+  /* Live: the last file going, or the first coming; or hidden files
+   * shown or hidden. */
   if (self->directory != NULL && viv_files_directory_get_loaded (self->directory))
-    gtk_stack_set_visible_child_name (self->content_stack,
-                                      g_list_model_get_n_items (model) > 0 ? "list" : "empty");
+    update_content (self);
 }
 
 static void
@@ -319,6 +438,7 @@ _viv_files_panel_show_path (VivFilesPanel *self,
                             const char    *path)
 {
   GListModel *root;
+  GListModel *shown;
   GtkTreeListModel *tree;
   VivFilesDirectory *directory = NULL;
   g_autofree char *canonical = NULL;
@@ -348,9 +468,10 @@ _viv_files_panel_show_path (VivFilesPanel *self,
   g_signal_connect_object (directory, "loaded", G_CALLBACK (root_loaded_cb), self, 0);
   g_signal_connect_object (directory, "failed", G_CALLBACK (root_failed_cb), self, 0);
   g_signal_connect_object (directory, "watch-stopped", G_CALLBACK (root_watch_stopped_cb), self, 0);
-  g_signal_connect_object (root, "items-changed", G_CALLBACK (root_items_changed_cb), self, 0);
+  shown = filter_hidden (self, root);
+  g_signal_connect_object (shown, "items-changed", G_CALLBACK (root_items_changed_cb), self, 0);
 
-  tree = gtk_tree_list_model_new (root, FALSE, FALSE, create_children_cb, self, NULL);
+  tree = gtk_tree_list_model_new (shown, FALSE, FALSE, create_children_cb, self, NULL);
   self->selection = gtk_single_selection_new (G_LIST_MODEL (tree));
   gtk_single_selection_set_autoselect (self->selection, FALSE);
   gtk_single_selection_set_can_unselect (self->selection, TRUE);
@@ -474,6 +595,11 @@ viv_files_panel_dispose (GObject *object)
 
   viv_files_panel_set_sandbox (self, NULL);
   clear_view (self);
+  /* Models that outlive the panel must not call back into it. */
+  if (self->hidden_filter != NULL)
+    gtk_custom_filter_set_filter_func (GTK_CUSTOM_FILTER (self->hidden_filter), NULL, NULL, NULL);
+  g_clear_object (&self->hidden_filter);
+  g_clear_pointer (&self->row_popover, gtk_widget_unparent);
   gtk_widget_dispose_template (GTK_WIDGET (self), VIV_TYPE_FILES_PANEL);
   /* The template's top box is not a bound child, so it is ours to drop. */
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
@@ -495,6 +621,20 @@ viv_files_panel_finalize (GObject *object)
 }
 
 static void
+set_show_hidden (VivFilesPanel *self,
+                 gboolean       show_hidden)
+{
+  show_hidden = !!show_hidden;
+  if (self->show_hidden == show_hidden)
+    return;
+  self->show_hidden = show_hidden;
+  /* Every folder's model, shown or expanded, filters again; none lists again. */
+  gtk_filter_changed (self->hidden_filter,
+                      show_hidden ? GTK_FILTER_CHANGE_LESS_STRICT : GTK_FILTER_CHANGE_MORE_STRICT);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SHOW_HIDDEN]);
+}
+
+static void
 viv_files_panel_get_property (GObject    *object,
                               guint       prop_id,
                               GValue     *value,
@@ -506,6 +646,9 @@ viv_files_panel_get_property (GObject    *object,
     {
     case PROP_SANDBOX:
       g_value_set_object (value, self->sandbox);
+      break;
+    case PROP_SHOW_HIDDEN:
+      g_value_set_boolean (value, self->show_hidden);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -524,6 +667,9 @@ viv_files_panel_set_property (GObject      *object,
     {
     case PROP_SANDBOX:
       viv_files_panel_set_sandbox (self, g_value_get_object (value));
+      break;
+    case PROP_SHOW_HIDDEN:
+      set_show_hidden (self, g_value_get_boolean (value));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -544,6 +690,10 @@ viv_files_panel_class_init (VivFilesPanelClass *klass)
   properties[PROP_SANDBOX] =
     g_param_spec_object ("sandbox", NULL, NULL, VIV_TYPE_SANDBOX,
                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  /* Kept for the panel's lifetime, whichever folder it shows. */
+  properties[PROP_SHOW_HIDDEN] =
+    g_param_spec_boolean ("show-hidden", NULL, NULL, FALSE,
+                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   gtk_widget_class_set_template_from_resource (widget_class,
@@ -555,6 +705,8 @@ viv_files_panel_class_init (VivFilesPanelClass *klass)
   gtk_widget_class_bind_template_child (widget_class, VivFilesPanel, transfer_scroller);
   gtk_widget_class_bind_template_child (widget_class, VivFilesPanel, transfer_list);
   gtk_widget_class_bind_template_child (widget_class, VivFilesPanel, selection_label);
+  gtk_widget_class_bind_template_child (widget_class, VivFilesPanel, empty_page);
+  gtk_widget_class_bind_template_child (widget_class, VivFilesPanel, row_menu);
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   _viv_files_panel_class_init_actions (widget_class);
 }
@@ -567,6 +719,12 @@ viv_files_panel_init (VivFilesPanel *self)
 
   gtk_widget_init_template (GTK_WIDGET (self));
   self->transfers = g_ptr_array_new_with_free_func (g_object_unref);
+  self->hidden_filter = GTK_FILTER (gtk_custom_filter_new (hidden_filter_cb, self, NULL));
+
+  self->row_popover = gtk_popover_menu_new_from_model (self->row_menu);
+  gtk_popover_set_has_arrow (GTK_POPOVER (self->row_popover), FALSE);
+  gtk_widget_set_halign (self->row_popover, GTK_ALIGN_START);
+  gtk_widget_set_parent (self->row_popover, GTK_WIDGET (self));
 
   g_signal_connect (factory, "setup", G_CALLBACK (setup_row_cb), self);
   g_signal_connect (factory, "bind", G_CALLBACK (bind_row_cb), self);
