@@ -113,6 +113,200 @@ def text_of(node):
     return text.get_text(0, text.get_character_count()) if text else ""
 
 
+def menu_items(app):
+    """The shown items of the app's open popover menu, by name."""
+    items = app.find_all(lambda n: "menu item" in n.get_role_name(), showing=False)
+    shown = {}
+    for item in items:
+        try:
+            extents = item.get_extents(app.Atspi.CoordType.WINDOW)
+        except Exception:
+            continue
+        if extents.width > 0 and extents.height > 0:
+            shown[(item.get_name() or "").replace("_", "")] = item
+    return shown
+
+
+def choose_in_menu(env, app, name):
+    """Activates an item of the open popover menu with the keyboard: GTK 4.8
+    gives popover menu items no AT-SPI action."""
+    for _ in range(12):
+        focused = app.find_all(lambda n: "menu item" in n.get_role_name() and
+                               n.get_state_set().contains(app.Atspi.StateType.FOCUSED), showing=False)
+        if focused and (focused[0].get_name() or "").replace("_", "").startswith(name):
+            env.xdotool("key", "Return")
+            return
+        env.xdotool("key", "Down")
+        time.sleep(0.3)
+    raise AssertionError(f"no menu item “{name}”")
+
+
+def selected_name(app, name):
+    """The action bar's label of the selected file, when it says name."""
+    return app.find_all(lambda n: n.get_role_name() == "label" and n.get_name() == name and not is_row(n))
+
+
+def select_row(env, app, name):
+    """Clicks a row until it is the selection: a click while the list
+    changes under the pointer (a live update) can be lost."""
+    for attempt in range(3):
+        click_row(env, app, name)
+        try:
+            wait_for(f"“{name}” selected", lambda: selected_name(app, name), 3)
+            return
+        except AssertionError:
+            log(f"the click on “{name}” did not select it (attempt {attempt + 1})")
+            env.screenshot("click-lost")
+    raise AssertionError(f"“{name}” cannot be selected")
+
+
+def toast_shown(app, *words):
+    return app.find_all(lambda n: n.get_role_name() == "label" and
+                        all(w in (n.get_name() or "") for w in words))
+
+
+ROW_MENU = ["Open", "Download…", "Copy Path", "Rename…", "Delete"]
+
+
+def links_hidden_files_and_menus(env, tap, app, Atspi, guest, home):
+    """Links followed, hidden files, and the rows' context menu; the shown
+    folder is ~/from-agent."""
+    folder = f"{home}/from-agent"
+    code, _ = guest.run(f"mkdir -p {home}/link-target && echo inside > {home}/link-target/inside-target.txt"
+                        f" && printf 'read through the link\\n' > {home}/link-target/linked.txt"
+                        f" && ln -s ../link-target {folder}/dir-link"
+                        f" && ln -s {home}/link-target/linked.txt {folder}/file-link"
+                        f" && ln -s {home}/nowhere {folder}/dangling-link"
+                        f" && echo secret > {folder}/.hidden-note")
+    assert code == 0, "could not make the links and the dotfile"
+
+    # Hidden files: not listed by default, though they are there.
+    wait_for("the links' rows", lambda: row_label(app, "dir-link") and row_label(app, "file-link") and
+             row_label(app, "dangling-link"), 30)
+    time.sleep(1)
+    tap.ok(row_label(app, ".hidden-note") is None and guest.run(f"test -f {folder}/.hidden-note")[0] == 0,
+           "a dotfile the agent made is hidden by default")
+
+    # Ctrl+H with the focus in the list shows it, without listing again:
+    # a folder listed anew would lose the selection.
+    select_row(env, app, "notes.txt")
+    started = time.monotonic()
+    env.xdotool("key", "ctrl+h")
+    try:
+        wait_for("the dotfile", lambda: row_label(app, ".hidden-note"), 10, 0.05)
+        log(f"Ctrl+H: the dotfile's row after {(time.monotonic() - started) * 1000:.0f} ms")
+    except AssertionError:
+        env.screenshot("ctrl-h-failed")
+    tap.ok(row_label(app, ".hidden-note") is not None and row_label(app, "notes.txt") is not None and
+           bool(selected_name(app, "notes.txt")),
+           "Ctrl+H shows hidden files, keeping the selection (filtered, not listed again)")
+
+    # The rows' context menu, on a right click: the row's actions.
+    click_row(env, app, "file-link")
+    x, y = app.center(row_label(app, "file-link"))
+    env.xdotool("mousemove", str(x), str(y), "click", "3")
+    try:
+        wait_for("the context menu", lambda: all(name in menu_items(app) for name in ROW_MENU), 10)
+    except AssertionError:
+        pass
+    shown = menu_items(app)
+    # The pointer onto the menu, as a hand would go: the row's tooltip goes.
+    env.xdotool("mousemove_relative", "40", "20")
+    time.sleep(1)
+    env.screenshot("context-menu")
+    tap.ok(all(name in shown for name in ROW_MENU),
+           f"a right click on a row opens its context menu: {sorted(shown)}")
+
+    # Open, from the menu: a link to a file previews the file it points to.
+    choose_in_menu(env, app, "Open")
+    try:
+        view = wait_for("the preview", lambda: dialog_node(Atspi, "text", "File contents"), 30)
+        wait_for("the text", lambda: "read through the link" in text_of(view), 30)
+        text = text_of(view)
+    except AssertionError:
+        text = ""
+    tap.ok(text.startswith("read through the link"),
+           "Open on a link to a file previews the file it points to")
+    env.xdotool("key", "Escape")
+    wait_for("the preview to close", lambda: toplevel(Atspi, "linked.txt") is None, 10)
+
+    # Download of a link saves the file it points to, under the link's name.
+    select_row(env, app, "file-link")
+    app.press("push button", "Download")
+    chooser = wait_for("the save chooser", lambda: toplevel(Atspi, "Download File"), 30)
+    time.sleep(1)
+    suggested = App(Atspi).find_all(lambda n: n.get_role_name() == "text" and text_of(n) == "file-link",
+                                    root=chooser)
+    saved = os.path.join(env.tmp, "home", "through-link.txt")
+    env.xdotool("key", "ctrl+a")
+    env.xdotool("type", "--delay", "20", saved)
+    env.xdotool("key", "Return")
+    try:
+        wait_for("the downloaded file", lambda: os.path.exists(saved) and
+                 open(saved).read() == "read through the link\n", 30, 0.5)
+    except AssertionError:
+        pass
+    tap.ok(bool(suggested) and os.path.exists(saved) and open(saved).read() == "read through the link\n",
+           "Download of a link to a file saves the file's bytes, suggesting the link's name")
+
+    # The Menu key opens the same menu for the selected row.
+    select_row(env, app, "notes.txt")
+    env.xdotool("key", "Menu")
+    try:
+        wait_for("the context menu", lambda: all(name in menu_items(app) for name in ROW_MENU), 10)
+    except AssertionError:
+        pass
+    tap.ok(all(name in menu_items(app) for name in ROW_MENU), "the Menu key opens the row's context menu")
+    env.xdotool("key", "Escape")
+    wait_for("the menu to close", lambda: not menu_items(app), 10)
+
+    # A link to a folder opens it under the link's path.
+    click_row(env, app, "dir-link", double=True)
+    started = time.monotonic()
+    try:
+        wait_for("the target's file", lambda: row_label(app, "inside-target.txt"), 30, 0.05)
+        log(f"a link to a folder: its files after {(time.monotonic() - started) * 1000:.0f} ms")
+    except AssertionError:
+        env.screenshot("dir-link-failed")
+    tap.ok(row_label(app, "inside-target.txt") is not None and row_label(app, "linked.txt") is not None and
+           app.find("label", f"{folder}/dir-link") is not None,
+           "double-clicking a link to a folder lists the folder it points to, under the link's path")
+    env.screenshot("dir-link")
+    app.press("push button", "Parent Folder")
+    wait_for("the folder again", lambda: row_label(app, "dangling-link"), 30)
+
+    # A dangling link says why it does not open.
+    click_row(env, app, "dangling-link", double=True)
+    try:
+        wait_for("the toast", lambda: toast_shown(app, "dangling-link", "does not exist"), 15)
+    except AssertionError:
+        pass
+    message = toast_shown(app, "dangling-link", "does not exist")
+    env.screenshot("dangling-link")
+    tap.ok(bool(message) and env.app.poll() is None and app.find("label", folder) is not None,
+           f"a dangling link shows why: {message[0].get_name() if message else None!r}")
+
+    # The folder menu's toggle hides them again.
+    app.press("push button", "Folder Menu")
+    try:
+        wait_for("the folder menu", lambda: "Show Hidden Files" in menu_items(app), 10)
+    except AssertionError:
+        pass
+    toggle = menu_items(app).get("Show Hidden Files")
+    checked = toggle is not None and toggle.get_state_set().contains(Atspi.StateType.CHECKED)
+    if toggle is not None:
+        choose_in_menu(env, app, "Show Hidden Files")
+    try:
+        wait_for("the dotfile to go", lambda: row_label(app, ".hidden-note") is None, 10)
+    except AssertionError:
+        pass
+    tap.ok(checked and row_label(app, ".hidden-note") is None and row_label(app, "notes.txt") is not None,
+           "the folder menu's “Show Hidden Files”, checked, hides them again")
+    guest.run(f"rm -r {folder}/dir-link {folder}/file-link {folder}/dangling-link {folder}/.hidden-note"
+              f" {home}/link-target")
+    wait_for("the links to go", lambda: row_label(app, "dir-link") is None, 20)
+
+
 def run(env, tap):
     env.start_x()
     env.start_dbus()
@@ -352,6 +546,8 @@ def run(env, tap):
     gone = wait_for("the deleted file", lambda: guest.run(f"test -e {remote}")[0] != 0, 30, 0.5)
     tap.ok(gone, "Delete after confirmation removes the file in the sandbox")
     wait_for("its row to go", lambda: row_label(app, "upload.bin") is None, 20)
+
+    links_hidden_files_and_menus(env, tap, app, Atspi, guest, home)
 
     # Paused: listing fails with a clear message; resumed: it comes back alone.
     status, _ = env.api.call("POST", f"/sandboxes/{sandbox}/pause", {})
