@@ -160,6 +160,11 @@ def select_row(env, app, name):
     raise AssertionError(f"“{name}” cannot be selected")
 
 
+def path_shown(app, path):
+    """The path bar says exactly path (a row's tooltip starts with its path)."""
+    return app.find_all(lambda n: n.get_role_name() == "label" and n.get_name() == path)
+
+
 def toast_shown(app, *words):
     return app.find_all(lambda n: n.get_role_name() == "label" and
                         all(w in (n.get_name() or "") for w in words))
@@ -177,7 +182,8 @@ def links_hidden_files_and_menus(env, tap, app, Atspi, guest, home):
                         f" && ln -s ../link-target {folder}/dir-link"
                         f" && ln -s {home}/link-target/linked.txt {folder}/file-link"
                         f" && ln -s {home}/nowhere {folder}/dangling-link"
-                        f" && echo secret > {folder}/.hidden-note")
+                        f" && echo secret > {folder}/.hidden-note"
+                        f" && mkdir {folder}/dots-only && echo x > {folder}/dots-only/.only-hidden")
     assert code == 0, "could not make the links and the dotfile"
 
     # Hidden files: not listed by default, though they are there.
@@ -195,6 +201,9 @@ def links_hidden_files_and_menus(env, tap, app, Atspi, guest, home):
     try:
         wait_for("the dotfile", lambda: row_label(app, ".hidden-note"), 10, 0.05)
         log(f"Ctrl+H: the dotfile's row after {(time.monotonic() - started) * 1000:.0f} ms")
+        started = time.monotonic()
+        row_label(app, ".hidden-note")
+        log(f"(one AT-SPI lookup of a row takes {(time.monotonic() - started) * 1000:.0f} ms)")
     except AssertionError:
         env.screenshot("ctrl-h-failed")
     tap.ok(row_label(app, ".hidden-note") is not None and row_label(app, "notes.txt") is not None and
@@ -269,7 +278,7 @@ def links_hidden_files_and_menus(env, tap, app, Atspi, guest, home):
     except AssertionError:
         env.screenshot("dir-link-failed")
     tap.ok(row_label(app, "inside-target.txt") is not None and row_label(app, "linked.txt") is not None and
-           app.find("label", f"{folder}/dir-link") is not None,
+           bool(path_shown(app, f"{folder}/dir-link")),
            "double-clicking a link to a folder lists the folder it points to, under the link's path")
     env.screenshot("dir-link")
     app.press("push button", "Parent Folder")
@@ -283,7 +292,7 @@ def links_hidden_files_and_menus(env, tap, app, Atspi, guest, home):
         pass
     message = toast_shown(app, "dangling-link", "does not exist")
     env.screenshot("dangling-link")
-    tap.ok(bool(message) and env.app.poll() is None and app.find("label", folder) is not None,
+    tap.ok(bool(message) and env.app.poll() is None and bool(path_shown(app, folder)),
            f"a dangling link shows why: {message[0].get_name() if message else None!r}")
 
     # The folder menu's toggle hides them again.
@@ -302,8 +311,31 @@ def links_hidden_files_and_menus(env, tap, app, Atspi, guest, home):
         pass
     tap.ok(checked and row_label(app, ".hidden-note") is None and row_label(app, "notes.txt") is not None,
            "the folder menu's “Show Hidden Files”, checked, hides them again")
+
+    # A folder of hidden files only says so, rather than “Folder Is Empty”.
+    click_row(env, app, "dots-only", double=True)
+    try:
+        wait_for("the empty page", lambda: app.shown("label", "Only Hidden Files"), 20)
+    except AssertionError:
+        pass
+    env.screenshot("only-hidden")
+    tap.ok(app.shown("label", "Only Hidden Files") is not None and bool(path_shown(app, f"{folder}/dots-only")),
+           "a folder with hidden files only says “Only Hidden Files”")
+
+    # Home Folder, from the folder menu.
+    app.press("push button", "Folder Menu")
+    wait_for("the folder menu", lambda: "Home Folder" in menu_items(app), 10)
+    choose_in_menu(env, app, "Home Folder")
+    try:
+        wait_for("the home", lambda: row_label(app, "from-agent") and path_shown(app, home), 20)
+    except AssertionError:
+        pass
+    tap.ok(row_label(app, "from-agent") is not None and bool(path_shown(app, home)),
+           "the folder menu's “Home Folder” goes back to the home")
+    click_row(env, app, "from-agent", double=True)
+    wait_for("the folder again", lambda: row_label(app, "notes.txt"), 30)
     guest.run(f"rm -r {folder}/dir-link {folder}/file-link {folder}/dangling-link {folder}/.hidden-note"
-              f" {home}/link-target")
+              f" {folder}/dots-only {home}/link-target")
     wait_for("the links to go", lambda: row_label(app, "dir-link") is None, 20)
 
 
