@@ -409,10 +409,17 @@ class App:
                     return
                 if predicate(node):
                     found.append(node)
-                for i in range(node.get_child_count()):
-                    walk(node.get_child_at_index(i), depth + 1)
+                count = node.get_child_count()
             except Exception:
                 return
+            # A child that went away while we walk (a list row recycled, a
+            # progress label replaced) costs only itself, not its siblings.
+            for i in range(count):
+                try:
+                    child = node.get_child_at_index(i)
+                except Exception:
+                    continue
+                walk(child, depth + 1)
         walk(root, 0)
         return found
 
