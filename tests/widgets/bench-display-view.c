@@ -10,8 +10,8 @@
 #include "viv-gl-view.h"
 #include "widgets-test-util.h"
 
-#define MEASURE_S 4
-#define ROUNDS    3
+#define MEASURE_S 5
+#define ROUNDS    4
 
 static double
 cpu_seconds (void)
