@@ -109,8 +109,12 @@ viv_test_xvnc_start (int width,
 {
   g_autoptr (GError) error = NULL;
   VivTestXvnc *xvnc = g_new0 (VivTestXvnc, 1);
-  /* Spread concurrent test programs over the display numbers. */
-  int first = 100 + (getpid () % 400);
+  /* Spread concurrent test programs over the display numbers, and never
+   * take the number a previous server of this program just gave up: a
+   * client of the old server that is still going away (the guest reconnects
+   * to its display by itself) must not end up on the new one. */
+  static int started = 0;
+  int first = 100 + (getpid () % 400) + (started++ % 50) * 8;
 
   xvnc->tmpdir = g_dir_make_tmp ("viv-xvnc-XXXXXX", &error);
   g_assert_no_error (error);
