@@ -33,8 +33,11 @@ start_animation (VivTestXvnc *sandbox)
   return viv_test_spawn (argv, (const char * const *) envp, NULL);
 }
 
-/* gvnc with no GTK: the same pixel format and encodings as the view, the
- * next request sent as soon as the main loop is idle after an update. */
+/* gvnc with no GTK: the same pixel format and encodings as the view, and
+ * the same requests: the next one once the update is complete, which gvnc
+ * (no end-of-update signal) shows by having no rectangle left to emit; its
+ * emissions are idles at G_PRIORITY_DEFAULT_IDLE, so an idle one step lower
+ * runs only then. The view does the same, and paints before it asks. */
 typedef struct
 {
   VncConnection      *connection;
@@ -123,7 +126,7 @@ baseline_update_cb (VncConnection *connection,
 {
   baseline->decoded += (guint64) width * height;
   if (baseline->idle == 0)
-    baseline->idle = g_idle_add_full (G_PRIORITY_DEFAULT_IDLE, baseline_request_cb, baseline, NULL);
+    baseline->idle = g_idle_add_full (G_PRIORITY_DEFAULT_IDLE + 1, baseline_request_cb, baseline, NULL);
 }
 
 G_GNUC_BEGIN_IGNORE_DEPRECATIONS
