@@ -27,6 +27,9 @@ typedef struct
   gint64    size;
 } Step;
 
+/* How often a running transfer's progress is shown. */
+#define PROGRESS_INTERVAL_US (100 * 1000)
+
 struct _VivFilesTransfer
 {
   GObject       parent_instance;
@@ -49,6 +52,7 @@ struct _VivFilesTransfer
   gint64        total;
   gint64        done;
   gint64        current;
+  gint64        shown_at;   /* monotonic time progress was last shown */
   GOutputStream *output;
   GFile         *partial;
 
@@ -181,8 +185,15 @@ progress_cb (goffset  current,
              gpointer user_data)
 {
   VivFilesTransfer *self = user_data;
+  gint64 now = g_get_monotonic_time ();
 
   self->current = current;
+  /* A chunk arrives many hundred times a second; the row (and whoever
+   * listens to it through accessibility) needs a few updates a second. The
+   * end of each step shows the exact count anyway. */
+  if (now - self->shown_at < PROGRESS_INTERVAL_US)
+    return;
+  self->shown_at = now;
   update_progress (self);
 }
 
