@@ -23,8 +23,8 @@ gboolean     viv_freezer_detect        (VivFreezer   *out,
 
 /* cgroup v1: each sandbox gets <controller root>/<our own cgroup>/vivarium/<id>
  * for the freezer (pause), memory and cpu (limits) and cpuacct (metrics)
- * controllers; the ones
- * we may not create are skipped, and the caller falls back to /proc. */
+ * controllers; the ones we may not create are skipped, and the caller falls
+ * back to /proc. */
 /* With VIV_FREEZER_V2 the freezer is <v2 root>/<our own cgroup>/vivarium/<id>
  * instead of the v1 freezer controller. */
 GStrv        viv_cgroup_create         (const char   *id,

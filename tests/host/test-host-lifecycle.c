@@ -19,6 +19,7 @@ fixture_setup (Fixture       *fixture,
   g_autofree char *state_dir = NULL;
   g_autofree char *templates = NULL;
   g_autofree char *template = NULL;
+  g_autoptr (GError) error = NULL;
 
   if (data == NULL)
     {
@@ -26,8 +27,8 @@ fixture_setup (Fixture       *fixture,
       return;
     }
 
-  state_dir = g_dir_make_tmp ("viv-host-XXXXXX", NULL);
-  g_assert_nonnull (state_dir);
+  state_dir = g_dir_make_tmp ("viv-host-XXXXXX", &error);
+  g_assert_no_error (error);
   templates = g_build_filename (state_dir, "templates", NULL);
   template = g_build_filename (templates, "small.template", NULL);
   g_assert_cmpint (g_mkdir_with_parents (templates, 0700), ==, 0);
