@@ -116,10 +116,13 @@ output_scrolled_cb (VivProcessesRun *self)
   self->follow_output = scrolled_to_end (self);
 }
 
+/* text must end in a NUL even though the buffer takes a length: GTK 4.8's
+ * accessible text view reads what is inserted as a NUL-terminated string, so
+ * it would send whatever follows in memory to the accessibility bus (and,
+ * when that is not UTF-8, crash in g_variant_new). */
 static void
 append (VivProcessesRun *self,
         const char      *text,
-        gssize           length,
         GtkTextTag      *tag)
 {
   GtkTextBuffer *buffer = gtk_text_view_get_buffer (self->output_view);
@@ -128,9 +131,9 @@ append (VivProcessesRun *self,
 
   gtk_text_buffer_get_end_iter (buffer, &iter);
   if (tag != NULL)
-    gtk_text_buffer_insert_with_tags (buffer, &iter, text, length, tag, NULL);
+    gtk_text_buffer_insert_with_tags (buffer, &iter, text, -1, tag, NULL);
   else
-    gtk_text_buffer_insert (buffer, &iter, text, length);
+    gtk_text_buffer_insert (buffer, &iter, text, -1);
 
   /* A chatty command must not grow the buffer without bound: drop whole
    * lines from the top. */
@@ -162,7 +165,7 @@ append_line (VivProcessesRun *self,
 
   gtk_text_buffer_get_end_iter (buffer, &end);
   line = g_strdup_printf ("%s%s\n", gtk_text_iter_starts_line (&end) ? "" : "\n", text);
-  append (self, line, -1, tag);
+  append (self, line, tag);
 }
 
 static void
@@ -175,6 +178,7 @@ append_output (VivProcessesRun *self,
   GByteArray *pending = self->pending[stream];
   GtkTextTag *tag = stream == STDERR_STREAM ? self->stderr_tag : NULL;
   const char *end = NULL;
+  g_autofree char *text = NULL;
   gsize valid;
 
   g_byte_array_append (pending, data, length);
@@ -188,19 +192,18 @@ append_output (VivProcessesRun *self,
       g_utf8_get_char_validated (end, pending->len - valid) == (gunichar) -2)
     {
       if (valid > 0)
-        append (self, (const char *) pending->data, valid, tag);
+        {
+          g_autofree char *complete = g_strndup ((const char *) pending->data, valid);
+
+          append (self, complete, tag);
+        }
       g_byte_array_remove_range (pending, 0, valid);
       return;
     }
 
-  if (valid == pending->len)
-    append (self, (const char *) pending->data, pending->len, tag);
-  else
-    {
-      g_autofree char *text = g_utf8_make_valid ((const char *) pending->data, pending->len);
-
-      append (self, text, -1, tag);
-    }
+  /* A NUL byte is not valid here, so it comes out as U+FFFD. */
+  text = g_utf8_make_valid ((const char *) pending->data, pending->len);
+  append (self, text, tag);
   g_byte_array_set_size (pending, 0);
 }
 

@@ -254,6 +254,15 @@ def run(env, tap):
     red = red_pixels(shot, (extents.x, extents.y, extents.x + extents.width, extents.y + extents.height))
     tap.ok(red > 40, f"stderr and the failed exit are styled in the error colour ({red} red pixels)")
 
+    # Output that is not text: a NUL and a stray byte show as U+FFFD, a
+    # two-byte character stays whole.
+    run_in_panel(env, app, "printf 'nul[\\0] bad[\\377] e[\\303\\251]\\n'")
+    text = wait_for("the binary output's exit", lambda: (lambda t: t if t.count("Exited with code 0") >= 2 else None)(
+        output_text()), 30, 0.1)
+    tail = text[text.rfind("$ printf"):]
+    tap.ok("nul[\ufffd] bad[\ufffd] e[\u00e9]\n" in tail,
+           f"bytes that are not UTF-8 show as replacement characters ({tail.strip().splitlines()[1:2]!r})")
+
     # Output that keeps coming streams while the command runs.
     shown_text = output_text
     run_in_panel(env, app, "for i in 1 2 3 4; do echo tick-$i; sleep 2; done")

@@ -185,6 +185,23 @@ class Environment:
         except OSError:
             return ""
 
+    def report_app(self):
+        """After a failure: whether the app is still running, and the end of
+        its log, as TAP comments, so the test's own output says why (the
+        build directory with the copied logs is gone after CI)."""
+        app = getattr(self, "app", None)
+        if app is None:
+            return
+        code = app.poll()
+        if code is None:
+            print("# the app is still running")
+        elif code < 0:
+            print(f"# the app died of signal {-code} ({signal.Signals(-code).name})")
+        else:
+            print(f"# the app exited with status {code}")
+        for line in self.read_log("app").splitlines()[-40:]:
+            print(f"# app: {line}")
+
     def stop(self, child):
         try:
             os.killpg(child.pid, signal.SIGTERM)
@@ -215,10 +232,6 @@ class Environment:
                 self.api.call("DELETE", f"/sandboxes/{sandbox}")
             except Exception:
                 pass
-        import glob
-        for path in glob.glob(os.path.join(self.tmp, "host-state", "sandboxes", "*", "guest.log")):
-            sandbox = os.path.basename(os.path.dirname(path))
-            shutil.copy(path, os.path.join(self.log_dir, f"app-e2e-guest-{sandbox}.log"))
         for name, child in reversed(self.children):
             if child.poll() is None:
                 try:
@@ -234,11 +247,11 @@ class Environment:
         for name in ("app", "host", "demo-agent"):
             path = os.path.join(self.tmp, f"{name}.log")
             if os.path.exists(path):
-                shutil.copy(path, os.path.join(self.log_dir, f"app-e2e-{name}.log"))
+                shutil.copy(path, os.path.join(self.log_dir, f"{self.prefix}-{name}.log"))
         import glob
         for path in glob.glob(os.path.join(self.tmp, "host-state", "sandboxes", "*", "guest.log")):
             sandbox = os.path.basename(os.path.dirname(path))
-            shutil.copy(path, os.path.join(self.log_dir, f"app-e2e-guest-{sandbox}.log"))
+            shutil.copy(path, os.path.join(self.log_dir, f"{self.prefix}-guest-{sandbox}.log"))
         shutil.rmtree(self.tmp, ignore_errors=True)
 
     # The host's control plane
@@ -520,6 +533,8 @@ def main(run, prefix):
         except Exception:
             pass
     finally:
+        if tap.failed:
+            env.report_app()
         env.teardown()
     print(f"1..{tap.n}")
     return 1 if tap.failed else 0
