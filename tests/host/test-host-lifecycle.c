@@ -593,10 +593,13 @@ run_in_sandbox (VivTestHost  *host,
   *status = NULL;
   for (gsize offset = 0; offset + 5 <= size;)
     {
-      guint32 length = GUINT32_FROM_BE (*(const guint32 *) (data + offset + 1));
+      guint32 length;
       g_autoptr (JsonParser) parser = json_parser_new ();
       JsonObject *message, *event;
 
+      /* An envelope's length is unaligned: one flags byte comes first. */
+      memcpy (&length, data + offset + 1, sizeof length);
+      length = GUINT32_FROM_BE (length);
       g_assert_cmpuint (offset + 5 + length, <=, size);
       g_assert_true (json_parser_load_from_data (parser, (const char *) data + offset + 5, length, NULL));
       message = json_node_get_object (json_parser_get_root (parser));
