@@ -3,6 +3,7 @@
 
 #include "viv-files-directory.h"
 #include "viv-files-item.h"
+#include "viv-files-link.h"
 
 /* A directory of a sandbox as a sorted GListStore of VivFilesItem, listed
  * once (depth 1) and kept current by the directory's watch.
@@ -11,7 +12,10 @@
  * creates a child model for every row it asks "is this expandable?" and
  * drops it at once, and drops an expanded row's model when it collapses.
  * So nothing is listed until the main loop is idle again, and dropping the
- * store cancels the listing and the watch. */
+ * store cancels the listing and the watch.
+ *
+ * Links are followed after they are shown, one at a time: a link found to
+ * point to a folder is put back as one that sorts and expands as a folder. */
 struct _VivFilesDirectory
 {
   GObject       parent_instance;
@@ -21,6 +25,8 @@ struct _VivFilesDirectory
   char         *path;
   GCancellable *cancellable;
   GHashTable   *pending;      /* names changed since the last flush */
+  GQueue        links;        /* items of links yet to be followed */
+  VivFilesItem *following;    /* the link being followed */
   guint         start_source;
   guint         flush_source;
   gint64        created;
@@ -73,6 +79,62 @@ find_name (VivFilesDirectory *self,
   return FALSE;
 }
 
+static void follow_next_link (VivFilesDirectory *self);
+
+static void
+link_followed_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr (VivFilesDirectory) self = user_data;
+  g_autoptr (VivFilesItem) link = g_steal_pointer (&self->following);
+  g_autoptr (VivFileEntry) target = NULL;
+  g_autoptr (GError) error = NULL;
+  guint position;
+
+  target = viv_files_follow_link_finish (VIV_FILES (object), result, &error);
+  if (self->store == NULL || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+
+  if (target == NULL)
+    /* Dangling or a loop: it stays a link, and says why when opened. */
+    g_debug ("Files: %s: %s", viv_files_item_get_path (link), error->message);
+  else if (viv_file_entry_get_file_type (target) == VIV_FILE_TYPE_DIRECTORY &&
+           g_list_store_find (self->store, link, &position))
+    {
+      g_autoptr (VivFilesItem) folder = viv_files_item_new_link (viv_files_item_get_entry (link),
+                                                                 VIV_FILE_TYPE_DIRECTORY);
+
+      /* A new item, so that the tree asks again whether the row expands. */
+      g_list_store_remove (self->store, position);
+      g_list_store_insert_sorted (self->store, folder, viv_files_item_compare, NULL);
+    }
+  follow_next_link (self);
+}
+
+static void
+follow_next_link (VivFilesDirectory *self)
+{
+  if (self->following != NULL || self->store == NULL)
+    return;
+  self->following = g_queue_pop_head (&self->links);
+  if (self->following == NULL)
+    return;
+  viv_files_follow_link_async (self->files, viv_files_item_get_entry (self->following),
+                               self->cancellable, link_followed_cb, g_object_ref (self));
+}
+
+/* Queues a link shown in the store to be followed. */
+static void
+follow_link_later (VivFilesDirectory *self,
+                   VivFilesItem      *item)
+{
+  if (!viv_files_item_is_link (item))
+    return;
+  g_queue_push_tail (&self->links, g_object_ref (item));
+  follow_next_link (self);
+}
+
 static void
 stat_cb (GObject      *object,
          GAsyncResult *result,
@@ -103,6 +165,7 @@ stat_cb (GObject      *object,
 
           /* Replaced in place: a changed size or time rebinds the row. */
           g_list_store_splice (self->store, position, 1, (gpointer *) &item, 1);
+          follow_link_later (self, item);
         }
       else
         g_list_store_remove (self->store, position);
@@ -112,6 +175,7 @@ stat_cb (GObject      *object,
       g_autoptr (VivFilesItem) item = viv_files_item_new (entry);
 
       g_list_store_insert_sorted (self->store, item, viv_files_item_compare, NULL);
+      follow_link_later (self, item);
     }
 }
 
@@ -229,6 +293,10 @@ list_cb (GObject      *object,
   g_list_store_splice (self->store, 0, g_list_model_get_n_items (G_LIST_MODEL (self->store)),
                        items->pdata, items->len);
   self->loaded = TRUE;
+  /* The links of an earlier listing are gone from the store. */
+  g_queue_clear_full (&self->links, g_object_unref);
+  for (guint i = 0; i < items->len; i++)
+    follow_link_later (self, g_ptr_array_index (items, i));
   g_debug ("Files: %s: %u entries, listed in %.1f ms (%.1f ms after asking), sorted and shown in %.1f ms",
            self->path, items->len, (listed - self->list_started) / 1000.0,
            (listed - self->created) / 1000.0, (g_get_monotonic_time () - listed) / 1000.0);
@@ -283,6 +351,8 @@ viv_files_directory_finalize (GObject *object)
 {
   VivFilesDirectory *self = VIV_FILES_DIRECTORY (object);
 
+  g_queue_clear_full (&self->links, g_object_unref);
+  g_clear_object (&self->following);
   g_clear_object (&self->files);
   g_clear_object (&self->cancellable);
   g_clear_pointer (&self->pending, g_hash_table_unref);

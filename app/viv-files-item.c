@@ -3,13 +3,15 @@
 
 #include "viv-files-item.h"
 
-/* One file of a sandbox in a list model: its entry, and the key that sorts
- * it (folders first, then by name as a file manager sorts names). */
+/* One file of a sandbox in a list model: its entry, for a link the type of
+ * what it points to once known, and the key that sorts it (folders and
+ * links to folders first, then by name as a file manager sorts names). */
 struct _VivFilesItem
 {
   GObject       parent_instance;
 
   VivFileEntry *entry;
+  VivFileType   target_type;
   char         *sort_key;
 };
 
@@ -40,6 +42,15 @@ viv_files_item_init (VivFilesItem *self)
 VivFilesItem *
 viv_files_item_new (VivFileEntry *entry)
 {
+  return viv_files_item_new_link (entry, VIV_FILE_TYPE_UNKNOWN);
+}
+
+/* @target_type: for a link, the type of what it finally points to, or
+ * %VIV_FILE_TYPE_UNKNOWN while that is not known. */
+VivFilesItem *
+viv_files_item_new_link (VivFileEntry *entry,
+                         VivFileType   target_type)
+{
   VivFilesItem *self;
   g_autofree char *key = NULL;
 
@@ -47,8 +58,9 @@ viv_files_item_new (VivFileEntry *entry)
 
   self = g_object_new (VIV_TYPE_FILES_ITEM, NULL);
   self->entry = viv_file_entry_ref (entry);
+  self->target_type = target_type;
   key = g_utf8_collate_key_for_filename (viv_file_entry_get_name (entry), -1);
-  self->sort_key = g_strconcat (viv_files_item_is_directory (self) ? "0" : "1", key, NULL);
+  self->sort_key = g_strconcat (viv_files_item_lists_as_folder (self) ? "0" : "1", key, NULL);
   return self;
 }
 
@@ -80,6 +92,23 @@ viv_files_item_is_directory (VivFilesItem *self)
   return viv_file_entry_get_file_type (self->entry) == VIV_FILE_TYPE_DIRECTORY;
 }
 
+gboolean
+viv_files_item_is_link (VivFilesItem *self)
+{
+  g_return_val_if_fail (VIV_IS_FILES_ITEM (self), FALSE);
+  return viv_file_entry_get_file_type (self->entry) == VIV_FILE_TYPE_SYMLINK;
+}
+
+/* A folder, or a link known to point to one: it sorts with the folders,
+ * expands in the tree and opens as a folder (listed under its own path). */
+gboolean
+viv_files_item_lists_as_folder (VivFilesItem *self)
+{
+  g_return_val_if_fail (VIV_IS_FILES_ITEM (self), FALSE);
+  return viv_files_item_is_directory (self) ||
+         (viv_files_item_is_link (self) && self->target_type == VIV_FILE_TYPE_DIRECTORY);
+}
+
 const char *
 viv_files_item_get_icon_name (VivFilesItem *self)
 {
@@ -93,7 +122,10 @@ viv_files_item_get_icon_name (VivFilesItem *self)
     case VIV_FILE_TYPE_DIRECTORY:
       return "folder-symbolic";
     case VIV_FILE_TYPE_SYMLINK:
-      return "insert-link-symbolic";
+      /* A link's name is in italics, as in Nautilus; a link to a folder
+       * looks like the folder it opens. */
+      return self->target_type == VIV_FILE_TYPE_DIRECTORY ? "folder-symbolic"
+                                                          : "insert-link-symbolic";
     case VIV_FILE_TYPE_UNKNOWN:
       return "text-x-generic-symbolic";
     case VIV_FILE_TYPE_FILE:

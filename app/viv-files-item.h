@@ -10,10 +10,14 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (VivFilesItem, viv_files_item, VIV, FILES_ITEM, GObject)
 
 VivFilesItem *viv_files_item_new            (VivFileEntry *entry);
+VivFilesItem *viv_files_item_new_link       (VivFileEntry *entry,
+                                             VivFileType   target_type);
 VivFileEntry *viv_files_item_get_entry      (VivFilesItem *self);
 const char   *viv_files_item_get_name       (VivFilesItem *self);
 const char   *viv_files_item_get_path       (VivFilesItem *self);
 gboolean      viv_files_item_is_directory   (VivFilesItem *self);
+gboolean      viv_files_item_is_link        (VivFilesItem *self);
+gboolean      viv_files_item_lists_as_folder (VivFilesItem *self);
 const char   *viv_files_item_get_icon_name  (VivFilesItem *self);
 int           viv_files_item_compare        (gconstpointer a,
                                              gconstpointer b,

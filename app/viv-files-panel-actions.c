@@ -3,6 +3,7 @@
 
 #include <glib/gi18n.h>
 
+#include "viv-files-link.h"
 #include "viv-files-panel-private.h"
 #include "viv-files-preview.h"
 #include "viv-files-transfer.h"
@@ -128,11 +129,7 @@ ask_name (VivFilesPanel  *self,
 }
 
 /* Links: followed when used, so a link opens and downloads what it
- * points to. envd's Stat does not follow a link (lstat); it names the
- * link's target, which may be a link again. */
-
-/* The kernel's limit of links followed in one path lookup (MAXSYMLINKS). */
-#define MAX_LINK_HOPS 40
+ * points to. */
 
 typedef void (*LinkCallback) (VivFilesPanel *self,
                               VivFileEntry  *link,
@@ -140,104 +137,39 @@ typedef void (*LinkCallback) (VivFilesPanel *self,
 
 typedef struct
 {
-  VivFileEntry *link;
-  char         *what;    /* what failed, for the toast */
-  char         *target;  /* the path stat'ed now */
-  LinkCallback  callback;
-  guint         hops;
+  VivFilesPanel *self;
+  VivFileEntry  *link;
+  char          *what;    /* what failed, for the toast */
+  LinkCallback   callback;
 } LinkData;
 
 static void
-link_data_free (gpointer user_data)
+link_data_free (LinkData *data)
 {
-  LinkData *data = user_data;
-
+  g_object_unref (data->self);
   viv_file_entry_unref (data->link);
   g_free (data->what);
-  g_free (data->target);
   g_free (data);
 }
 
-static void follow_link (GTask        *task,
-                         VivFileEntry *link);
-
-static void
-link_target_cb (GObject      *object,
-                GAsyncResult *result,
-                gpointer      user_data)
-{
-  g_autoptr (GTask) task = user_data;
-  LinkData *data = g_task_get_task_data (task);
-  g_autoptr (VivFileEntry) entry = NULL;
-  g_autoptr (GError) error = NULL;
-
-  entry = viv_files_stat_finish (VIV_FILES (object), result, &error);
-  if (entry == NULL)
-    {
-      if (g_error_matches (error, VIV_ERROR, VIV_ERROR_NOT_FOUND) ||
-          g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
-        /* Translators: why a link cannot be opened; %s is the path it points to */
-        g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
-                                 _("it points to “%s”, which does not exist"), data->target);
-      else
-        g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-  if (viv_file_entry_get_file_type (entry) == VIV_FILE_TYPE_SYMLINK)
-    follow_link (g_steal_pointer (&task), entry);
-  else
-    g_task_return_pointer (task, g_steal_pointer (&entry), (GDestroyNotify) viv_file_entry_unref);
-}
-
-static void
-follow_link (GTask        *task,
-             VivFileEntry *link)
-{
-  VivFilesPanel *self = g_task_get_source_object (task);
-  LinkData *data = g_task_get_task_data (task);
-  const char *target = viv_file_entry_get_symlink_target (link);
-
-  if (target == NULL || self->files == NULL)
-    {
-      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_FAILED,
-                               _("the sandbox does not say where it points"));
-      g_object_unref (task);
-      return;
-    }
-  if (++data->hops > MAX_LINK_HOPS)
-    {
-      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_TOO_MANY_LINKS,
-                               _("it is part of a loop of links"));
-      g_object_unref (task);
-      return;
-    }
-  {
-    /* Our guest names it absolute; a relative one is from the link's folder. */
-    g_autofree char *folder = g_path_get_dirname (viv_file_entry_get_path (link));
-
-    g_free (data->target);
-    data->target = g_canonicalize_filename (target, folder);
-  }
-  viv_files_stat_async (self->files, data->target, g_task_get_cancellable (task), link_target_cb, task);
-}
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (LinkData, link_data_free)
 
 static void
 link_followed_cb (GObject      *object,
                   GAsyncResult *result,
                   gpointer      user_data)
 {
-  VivFilesPanel *self = VIV_FILES_PANEL (object);
-  LinkData *data = g_task_get_task_data (G_TASK (result));
+  g_autoptr (LinkData) data = user_data;
   g_autoptr (VivFileEntry) target = NULL;
   g_autoptr (GError) error = NULL;
 
-  target = g_task_propagate_pointer (G_TASK (result), &error);
+  target = viv_files_follow_link_finish (VIV_FILES (object), result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
   if (target == NULL)
-    {
-      viv_show_error (GTK_WIDGET (self), data->what, error);
-      return;
-    }
-  data->callback (self, data->link, target);
+    viv_show_error (GTK_WIDGET (data->self), data->what, error);
+  else if (VIV_FILES (object) == data->self->files)
+    data->callback (data->self, data->link, target);
 }
 
 /* Calls @callback with the link and what it finally points to, or says
@@ -248,15 +180,19 @@ with_link_target (VivFilesPanel *self,
                   char          *what,
                   LinkCallback   callback)
 {
-  GTask *task = g_task_new (self, self->cancellable, link_followed_cb, NULL);
-  LinkData *data = g_new0 (LinkData, 1);
+  LinkData *data;
 
-  g_task_set_source_tag (task, with_link_target);
+  if (self->files == NULL)
+    {
+      g_free (what);
+      return;
+    }
+  data = g_new0 (LinkData, 1);
+  data->self = g_object_ref (self);
   data->link = viv_file_entry_ref (link);
   data->what = what;
   data->callback = callback;
-  g_task_set_task_data (task, data, link_data_free);
-  follow_link (task, link);
+  viv_files_follow_link_async (self->files, link, self->cancellable, link_followed_cb, data);
 }
 
 /* Navigation */

@@ -195,6 +195,10 @@ bind_row_cb (GtkSignalListItemFactory *factory,
   gtk_tree_expander_set_list_row (GTK_TREE_EXPANDER (expander), row);
   gtk_image_set_from_icon_name (GTK_IMAGE (icon), viv_files_item_get_icon_name (item));
   gtk_label_set_text (GTK_LABEL (name), viv_files_item_get_name (item));
+  if (viv_files_item_is_link (item))
+    gtk_widget_add_css_class (name, "file-link");
+  else
+    gtk_widget_remove_css_class (name, "file-link");
   /* A link's own size is its target's length: no use to anyone. */
   if (viv_file_entry_get_file_type (entry) == VIV_FILE_TYPE_FILE ||
       viv_file_entry_get_file_type (entry) == VIV_FILE_TYPE_UNKNOWN)
@@ -265,7 +269,7 @@ create_children_cb (gpointer item,
   VivFilesDirectory *directory = NULL;
   GListModel *model;
 
-  if (self->sandbox == NULL || !viv_files_item_is_directory (item))
+  if (self->sandbox == NULL || !viv_files_item_lists_as_folder (item))
     return NULL;
 
   model = viv_files_directory_new_model (self->sandbox, viv_files_item_get_path (item), &directory);
@@ -494,7 +498,7 @@ activate_cb (GtkListView *list_view,
   if (row == NULL)
     return;
   item = gtk_tree_list_row_get_item (row);
-  if (viv_files_item_is_directory (item))
+  if (viv_files_item_lists_as_folder (item))
     _viv_files_panel_show_path (self, viv_files_item_get_path (item));
   else
     {

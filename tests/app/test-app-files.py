@@ -189,6 +189,24 @@ def links_hidden_files_and_menus(env, tap, app, Atspi, guest, home):
     # Hidden files: not listed by default, though they are there.
     wait_for("the links' rows", lambda: row_label(app, "dir-link") and row_label(app, "file-link") and
              row_label(app, "dangling-link"), 30)
+
+    # A link to a folder sorts with the folders once followed, a dangling
+    # link and a link to a file with the files.
+    def top(name):
+        node = row_label(app, name)
+        return node.get_extents(Atspi.CoordType.WINDOW).y if node is not None else None
+
+    def order():
+        tops = [top(name) for name in ("dir-link", "dots-only", "dangling-link", "file-link")]
+        return tops if None not in tops and tops == sorted(tops) else None
+    try:
+        wait_for("the link to a folder among the folders", order, 15, 0.2)
+    except AssertionError:
+        env.screenshot("link-order-failed")
+    tap.ok(order() is not None, "a link to a folder sorts with the folders (dir-link, dots-only), "
+           "dangling and file links with the files")
+    env.screenshot("links")
+
     time.sleep(1)
     tap.ok(row_label(app, ".hidden-note") is None and guest.run(f"test -f {folder}/.hidden-note")[0] == 0,
            "a dotfile the agent made is hidden by default")
