@@ -23,6 +23,8 @@ struct _VivFilesPanel
   AdwStatusPage      *empty_page;
   GMenuModel         *row_menu;
   GtkWidget          *row_popover;   /* the rows' context menu, ours */
+  GMenuModel         *background_menu;
+  GtkWidget          *background_popover; /* the folder's, where no row is; ours */
 
   VivSandbox         *sandbox;
   VivFiles           *files;

@@ -92,12 +92,64 @@ format_modified (GDateTime *modified)
   return g_date_time_format (local, "%Y");
 }
 
+/* A context menu at a point of a widget. */
+typedef void (*MenuAtFunc) (GtkWidget *widget,
+                            double     x,
+                            double     y,
+                            gpointer   data);
+
 static void
-row_menu_at (GtkWidget   *widget,
-             GtkListItem *list_item,
-             double       x,
-             double       y)
+secondary_pressed_cb (GtkGestureClick *gesture,
+                      int              n_press,
+                      double           x,
+                      double           y,
+                      gpointer         data)
 {
+  MenuAtFunc menu_at = g_object_get_data (G_OBJECT (gesture), "viv-menu-at");
+
+  gtk_gesture_set_state (GTK_GESTURE (gesture), GTK_EVENT_SEQUENCE_CLAIMED);
+  menu_at (gtk_event_controller_get_widget (GTK_EVENT_CONTROLLER (gesture)), x, y, data);
+}
+
+static void
+long_pressed_cb (GtkGestureLongPress *gesture,
+                 double               x,
+                 double               y,
+                 gpointer             data)
+{
+  MenuAtFunc menu_at = g_object_get_data (G_OBJECT (gesture), "viv-menu-at");
+
+  gtk_gesture_set_state (GTK_GESTURE (gesture), GTK_EVENT_SEQUENCE_CLAIMED);
+  menu_at (gtk_event_controller_get_widget (GTK_EVENT_CONTROLLER (gesture)), x, y, data);
+}
+
+/* A context menu on a secondary click, or a long press on a touch screen.
+ * A row's gestures claim the press before the list's own do. */
+static void
+add_context_menu (GtkWidget  *widget,
+                  MenuAtFunc  menu_at,
+                  gpointer    data)
+{
+  GtkGesture *click = gtk_gesture_click_new ();
+  GtkGesture *long_press = gtk_gesture_long_press_new ();
+
+  gtk_gesture_single_set_button (GTK_GESTURE_SINGLE (click), GDK_BUTTON_SECONDARY);
+  g_object_set_data (G_OBJECT (click), "viv-menu-at", menu_at);
+  g_signal_connect (click, "pressed", G_CALLBACK (secondary_pressed_cb), data);
+  gtk_widget_add_controller (widget, GTK_EVENT_CONTROLLER (click));
+  gtk_gesture_single_set_touch_only (GTK_GESTURE_SINGLE (long_press), TRUE);
+  g_object_set_data (G_OBJECT (long_press), "viv-menu-at", menu_at);
+  g_signal_connect (long_press, "pressed", G_CALLBACK (long_pressed_cb), data);
+  gtk_widget_add_controller (widget, GTK_EVENT_CONTROLLER (long_press));
+}
+
+static void
+row_menu_at (GtkWidget *widget,
+             double     x,
+             double     y,
+             gpointer   data)
+{
+  GtkListItem *list_item = data;
   VivFilesPanel *self = VIV_FILES_PANEL (gtk_widget_get_ancestor (widget, VIV_TYPE_FILES_PANEL));
   guint position = gtk_list_item_get_position (list_item);
 
@@ -108,25 +160,25 @@ row_menu_at (GtkWidget   *widget,
   _viv_files_panel_popup_row_menu (self, widget, x, y);
 }
 
+/* The folder's own menu, where no row is: below the rows, or on the
+ * empty folder's page. */
 static void
-row_secondary_pressed_cb (GtkGestureClick *gesture,
-                          int              n_press,
-                          double           x,
-                          double           y,
-                          GtkListItem     *list_item)
+background_menu_at (GtkWidget *widget,
+                    double     x,
+                    double     y,
+                    gpointer   data)
 {
-  gtk_gesture_set_state (GTK_GESTURE (gesture), GTK_EVENT_SEQUENCE_CLAIMED);
-  row_menu_at (gtk_event_controller_get_widget (GTK_EVENT_CONTROLLER (gesture)), list_item, x, y);
-}
+  VivFilesPanel *self = data;
+  const char *page = gtk_stack_get_visible_child_name (self->content_stack);
+  graphene_point_t point;
 
-static void
-row_long_pressed_cb (GtkGestureLongPress *gesture,
-                     double               x,
-                     double               y,
-                     GtkListItem         *list_item)
-{
-  gtk_gesture_set_state (GTK_GESTURE (gesture), GTK_EVENT_SEQUENCE_CLAIMED);
-  row_menu_at (gtk_event_controller_get_widget (GTK_EVENT_CONTROLLER (gesture)), list_item, x, y);
+  if (g_strcmp0 (page, "list") != 0 && g_strcmp0 (page, "empty") != 0)
+    return;
+  if (!gtk_widget_compute_point (widget, GTK_WIDGET (self), &GRAPHENE_POINT_INIT (x, y), &point))
+    return;
+  gtk_popover_set_pointing_to (GTK_POPOVER (self->background_popover),
+                               &(GdkRectangle) { (int) point.x, (int) point.y, 1, 1 });
+  gtk_popover_popup (GTK_POPOVER (self->background_popover));
 }
 
 static void
@@ -134,8 +186,6 @@ setup_row_cb (GtkSignalListItemFactory *factory,
               GtkListItem              *list_item,
               gpointer                  user_data)
 {
-  GtkGesture *click = gtk_gesture_click_new ();
-  GtkGesture *long_press = gtk_gesture_long_press_new ();
   GtkWidget *expander = gtk_tree_expander_new ();
   GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
   GtkWidget *icon = gtk_image_new ();
@@ -164,13 +214,7 @@ setup_row_cb (GtkSignalListItemFactory *factory,
   gtk_tree_expander_set_child (GTK_TREE_EXPANDER (expander), box);
   gtk_list_item_set_child (list_item, expander);
 
-  /* The row's context menu: secondary click, or a long press on a touch screen. */
-  gtk_gesture_single_set_button (GTK_GESTURE_SINGLE (click), GDK_BUTTON_SECONDARY);
-  g_signal_connect (click, "pressed", G_CALLBACK (row_secondary_pressed_cb), list_item);
-  gtk_widget_add_controller (expander, GTK_EVENT_CONTROLLER (click));
-  gtk_gesture_single_set_touch_only (GTK_GESTURE_SINGLE (long_press), TRUE);
-  g_signal_connect (long_press, "pressed", G_CALLBACK (row_long_pressed_cb), list_item);
-  gtk_widget_add_controller (expander, GTK_EVENT_CONTROLLER (long_press));
+  add_context_menu (expander, row_menu_at, list_item);
 }
 
 static void
@@ -604,6 +648,7 @@ viv_files_panel_dispose (GObject *object)
     gtk_custom_filter_set_filter_func (GTK_CUSTOM_FILTER (self->hidden_filter), NULL, NULL, NULL);
   g_clear_object (&self->hidden_filter);
   g_clear_pointer (&self->row_popover, gtk_widget_unparent);
+  g_clear_pointer (&self->background_popover, gtk_widget_unparent);
   gtk_widget_dispose_template (GTK_WIDGET (self), VIV_TYPE_FILES_PANEL);
   /* The template's top box is not a bound child, so it is ours to drop. */
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
@@ -711,6 +756,7 @@ viv_files_panel_class_init (VivFilesPanelClass *klass)
   gtk_widget_class_bind_template_child (widget_class, VivFilesPanel, selection_label);
   gtk_widget_class_bind_template_child (widget_class, VivFilesPanel, empty_page);
   gtk_widget_class_bind_template_child (widget_class, VivFilesPanel, row_menu);
+  gtk_widget_class_bind_template_child (widget_class, VivFilesPanel, background_menu);
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   _viv_files_panel_class_init_actions (widget_class);
 }
@@ -729,6 +775,11 @@ viv_files_panel_init (VivFilesPanel *self)
   gtk_popover_set_has_arrow (GTK_POPOVER (self->row_popover), FALSE);
   gtk_widget_set_halign (self->row_popover, GTK_ALIGN_START);
   gtk_widget_set_parent (self->row_popover, GTK_WIDGET (self));
+  self->background_popover = gtk_popover_menu_new_from_model (self->background_menu);
+  gtk_popover_set_has_arrow (GTK_POPOVER (self->background_popover), FALSE);
+  gtk_widget_set_halign (self->background_popover, GTK_ALIGN_START);
+  gtk_widget_set_parent (self->background_popover, GTK_WIDGET (self));
+  add_context_menu (GTK_WIDGET (self->content_stack), background_menu_at, self);
 
   g_signal_connect (factory, "setup", G_CALLBACK (setup_row_cb), self);
   g_signal_connect (factory, "bind", G_CALLBACK (bind_row_cb), self);

@@ -75,27 +75,6 @@ def press_exact(app, name):
     node.get_action_iface().do_action(0)
 
 
-def clipboard_text(env):
-    """The X clipboard's text, read with GTK as another app would."""
-    import subprocess
-    script = (
-        "import sys, gi\n"
-        "gi.require_version('Gtk', '4.0')\n"
-        "from gi.repository import Gtk, Gdk, GLib\n"
-        "Gtk.init()\n"
-        "loop = GLib.MainLoop()\n"
-        "def done(clipboard, result):\n"
-        "    try:\n"
-        "        print(clipboard.read_text_finish(result) or '', end='')\n"
-        "    finally:\n"
-        "        loop.quit()\n"
-        "Gdk.Display.get_default().get_clipboard().read_text_async(None, done)\n"
-        "loop.run()\n")
-    result = subprocess.run(["/usr/bin/python3", "-c", script], env=env.env, capture_output=True,
-                            text=True, timeout=30)
-    return result.stdout
-
-
 def seconds_left(text):
     match = COUNTDOWN.match(text or "")
     if not match:
@@ -195,7 +174,7 @@ def steps(env, tap, state):
 
     # Copy buttons put the value itself on the clipboard, secret or not.
     press_exact(app, "Copy ID")
-    copied = wait_for("the copied id", lambda: (lambda t: t if t == sandbox_id else None)(clipboard_text(env)), 10, 0.5)
+    copied = wait_for("the copied id", lambda: (lambda t: t if t == sandbox_id else None)(env.clipboard_text()), 10, 0.5)
     tap.ok(copied == sandbox_id, f"Copy ID puts the id on the clipboard ({copied!r})")
 
     # The countdown ticks every second.
@@ -229,7 +208,7 @@ def steps(env, tap, state):
     wait_for("the hidden value again", lambda: row_value(app, "OPENAI_API_KEY") == HIDDEN, 10)
     tap.ok(True, "hiding it again shows dots")
     press_exact(app, "Copy OPENAI_API_KEY")
-    copied = wait_for("the copied secret", lambda: (lambda t: t if t == SECRET else None)(clipboard_text(env)), 10, 0.5)
+    copied = wait_for("the copied secret", lambda: (lambda t: t if t == SECRET else None)(env.clipboard_text()), 10, 0.5)
     tap.ok(copied == SECRET, "Copy on a hidden value copies the value itself")
 
     # The graph fills with samples polled every few seconds, and shows the

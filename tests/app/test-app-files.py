@@ -171,6 +171,7 @@ def toast_shown(app, *words):
 
 
 ROW_MENU = ["Open", "Download…", "Copy Path", "Rename…", "Delete"]
+BACKGROUND_MENU = ["New Folder…", "Upload Files…", "Show Hidden Files", "Reload", "Copy Location"]
 
 
 def links_hidden_files_and_menus(env, tap, app, Atspi, guest, home):
@@ -256,6 +257,29 @@ def links_hidden_files_and_menus(env, tap, app, Atspi, guest, home):
            "Open on a link to a file previews the file it points to")
     env.xdotool("key", "Escape")
     wait_for("the preview to close", lambda: toplevel(Atspi, "linked.txt") is None, 10)
+
+    # Where no row is, a right click opens the folder's own menu; its Copy
+    # Location puts the folder's path on the clipboard.
+    bottom = max(node.get_extents(Atspi.CoordType.WINDOW).y for node in
+                 [row_label(app, name) for name in ("notes.txt", "file-link", ".hidden-note")] if node)
+    env.xdotool("mousemove", str(x), str(bottom + 90), "click", "3")
+    try:
+        wait_for("the folder's context menu", lambda: all(name in menu_items(app) for name in BACKGROUND_MENU), 10)
+    except AssertionError:
+        pass
+    shown = menu_items(app)
+    env.xdotool("mousemove_relative", "40", "20")
+    time.sleep(1)
+    env.screenshot("background-menu")
+    tap.ok(all(name in shown for name in BACKGROUND_MENU) and "Open" not in shown,
+           f"a right click below the rows opens the folder's menu: {sorted(shown)}")
+    choose_in_menu(env, app, "Copy Location")
+    try:
+        copied = wait_for("the copied location",
+                          lambda: (lambda t: t if t == folder else None)(env.clipboard_text()), 10, 0.3)
+    except AssertionError:
+        copied = env.clipboard_text()
+    tap.ok(copied == folder, f"its Copy Location copies the folder's path ({copied!r})")
 
     # Download of a link saves the file it points to, under the link's name.
     select_row(env, app, "file-link")

@@ -279,8 +279,10 @@ class Environment:
                 return sandbox["sandboxID"]
         return None
 
-    def clipboard_png(self, path):
-        """Saves the X clipboard's image with GTK; returns its size or None."""
+    def read_clipboard(self, kind, read, *args):
+        """Runs another GTK app that reads the X clipboard's kind ("text" or
+        "texture"): read is the body of its callback, with clipboard, result
+        and sys.argv; returns what it printed."""
         script = (
             "import sys, gi\n"
             "gi.require_version('Gtk', '4.0')\n"
@@ -289,19 +291,30 @@ class Environment:
             "loop = GLib.MainLoop()\n"
             "def done(clipboard, result):\n"
             "    try:\n"
-            "        texture = clipboard.read_texture_finish(result)\n"
-            "        if texture: texture.save_to_png(sys.argv[1])\n"
+            f"        {read}\n"
             "    finally:\n"
             "        loop.quit()\n"
-            "Gdk.Display.get_default().get_clipboard().read_texture_async(None, done)\n"
+            "clipboard = Gdk.Display.get_default().get_clipboard()\n"
+            f"clipboard.read_{kind}_async(None, done)\n"
             "loop.run()\n")
+        result = subprocess.run(["/usr/bin/python3", "-c", script, *args], env=self.env,
+                                capture_output=True, timeout=30)
+        return result.stdout.decode(errors="replace")
+
+    def clipboard_png(self, path):
+        """Saves the X clipboard's image; returns its size or None."""
         if os.path.exists(path):
             os.unlink(path)
-        subprocess.run(["/usr/bin/python3", "-c", script, path], env=self.env, capture_output=True, timeout=30)
+        self.read_clipboard("texture", "texture = clipboard.read_texture_finish(result); "
+                            "texture and texture.save_to_png(sys.argv[1])", path)
         if not os.path.exists(path):
             return None
         from PIL import Image
         return Image.open(path).size
+
+    def clipboard_text(self):
+        """The X clipboard's text, as another app reads it ("" if none)."""
+        return self.read_clipboard("text", "sys.stdout.write(clipboard.read_text_finish(result) or '')")
 
     def sandbox_end_at(self, sandbox_id):
         """The host's endAt in seconds since the epoch."""
