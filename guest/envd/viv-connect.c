@@ -14,6 +14,10 @@
 #define ENVELOPE_COMPRESSED 0x01
 #define ENVELOPE_END_STREAM 0x02
 
+/* A stream's producers are told to go on once what libsoup has yet to write
+ * to a slow client is down to this (see viv_connect_call_get_backlog). */
+#define BACKLOG_DRAINED (256 * 1024)
+
 typedef struct
 {
   char              *path;
@@ -38,6 +42,11 @@ struct _VivConnectCall
 
   VivConnectClosedFunc    closed_func;
   gpointer                closed_data;
+  VivConnectDrainedFunc   drained_func;
+  gpointer                drained_data;
+
+  GQueue                  unwritten;        /* sizes of the envelopes libsoup has yet to write */
+  gsize                   backlog;          /* their sum */
 
   guint                   finished : 1;     /* we sent the answer or the end of stream */
   guint                   msg_done : 1;     /* libsoup is done with the message */
@@ -218,6 +227,8 @@ viv_connect_call_unref (VivConnectCall *call)
     return;
 
   remove_sources (call);
+  g_signal_handlers_disconnect_by_data (call->msg, call);
+  g_queue_clear (&call->unwritten);
   g_clear_object (&call->msg);
   g_clear_object (&call->guest);
   g_clear_pointer (&call->user, viv_envd_user_free);
@@ -254,6 +265,42 @@ viv_connect_call_take_deadline (VivConnectCall *call)
   g_clear_handle_id (&call->deadline_source, g_source_remove);
 }
 
+gsize
+viv_connect_call_get_backlog (VivConnectCall *call)
+{
+  return call->backlog;
+}
+
+void
+viv_connect_call_set_drained_func (VivConnectCall        *call,
+                                   VivConnectDrainedFunc  func,
+                                   gpointer               user_data)
+{
+  call->drained_func = func;
+  call->drained_data = user_data;
+}
+
+static void
+notify_drained (VivConnectCall *call)
+{
+  if (call->drained_func != NULL)
+    call->drained_func (call, call->drained_data);
+}
+
+/* libsoup writes the chunks of a chunked body one by one, in order, and says
+ * so after each. */
+static void
+wrote_chunk_cb (SoupServerMessage *msg,
+                VivConnectCall    *call)
+{
+  gsize size = GPOINTER_TO_SIZE (g_queue_pop_head (&call->unwritten));
+  gboolean was_over = call->backlog > BACKLOG_DRAINED;
+
+  call->backlog -= MIN (size, call->backlog);
+  if (was_over && call->backlog <= BACKLOG_DRAINED)
+    notify_drained (call);
+}
+
 void
 viv_connect_call_set_closed_func (VivConnectCall       *call,
                                   VivConnectClosedFunc  func,
@@ -278,6 +325,8 @@ append_envelope (VivConnectCall *call,
   envelope[3] = (length >> 8) & 0xff;
   envelope[4] = length & 0xff;
   memcpy (envelope + 5, json, length);
+  g_queue_push_tail (&call->unwritten, GSIZE_TO_POINTER (5 + length));
+  call->backlog += 5 + length;
   soup_message_body_append (body, SOUP_MEMORY_TAKE, envelope, 5 + length);
   soup_server_message_unpause (call->msg);
 }
@@ -375,7 +424,11 @@ message_finished_cb (SoupServerMessage *msg,
 
   call->msg_done = TRUE;
   remove_sources (call);
+  /* Nothing more will be written: a producer waiting for it must not wait on. */
+  g_queue_clear (&call->unwritten);
+  call->backlog = 0;
   notify_closed (call);
+  notify_drained (call);
   viv_connect_call_unref (call);
 }
 
@@ -609,6 +662,7 @@ method_cb (VivGuest          *guest,
       soup_message_headers_set_content_type (response_headers, "application/connect+json", NULL);
       soup_message_headers_set_encoding (response_headers, SOUP_ENCODING_CHUNKED);
       soup_message_body_set_accumulate (response_body, FALSE);
+      g_signal_connect (msg, "wrote-chunk", G_CALLBACK (wrote_chunk_cb), call);
 
       if (socket != NULL)
         {

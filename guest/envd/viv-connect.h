@@ -86,6 +86,16 @@ void              viv_connect_call_return_error  (VivConnectCall    *call,
                                                   ...) G_GNUC_PRINTF (3, 4);
 gboolean          viv_connect_call_is_finished   (VivConnectCall    *call);
 
+/* Bytes of a stream's messages that the client has yet to take: they wait
+ * in memory. A producer stops at some limit and goes on when the drained
+ * func is called: once the backlog is down again, or the stream is over. */
+gsize             viv_connect_call_get_backlog   (VivConnectCall    *call);
+typedef void (*VivConnectDrainedFunc) (VivConnectCall *call,
+                                       gpointer        user_data);
+void              viv_connect_call_set_drained_func (VivConnectCall        *call,
+                                                     VivConnectDrainedFunc  func,
+                                                     gpointer               user_data);
+
 /* Called once when the client goes away or the call finishes, whichever is
  * first; handlers stop producing then. */
 typedef void (*VivConnectClosedFunc) (VivConnectCall *call,

@@ -19,6 +19,10 @@
 
 #define READ_SIZE (32 * 1024)
 #define OUTPUT_GRACE_MS 2000
+/* Output waiting for a slow client, per stream: past this the pipes are not
+ * read until it drains, so the process waits in write() as it would for a
+ * slow reader of any pipe, instead of the guest holding all it wrote. */
+#define MAX_BACKLOG (1024 * 1024)
 
 typedef struct
 {
@@ -42,6 +46,7 @@ typedef struct
   gboolean        input_closed;
 
   GPtrArray      *subscribers;  /* of VivConnectCall, streams of Start and Connect */
+  GSList         *paused_pumps; /* of OutputPump, waiting for a slow subscriber */
   guint           open_outputs;
   gboolean        exited;
   gboolean        ended;
@@ -49,6 +54,16 @@ typedef struct
   guint           deadline_source;
   guint           grace_source;
 } Process;
+
+typedef struct
+{
+  Process      *process;
+  GInputStream *stream;
+  const char   *kind;   /* "stdout", "stderr" or "pty" */
+} OutputPump;
+
+static void read_next (OutputPump *pump);
+static void pump_close (OutputPump *pump);
 
 static const char * const signal_names[16] = {
   [0] = "SIGNAL_UNSPECIFIED",
@@ -221,8 +236,19 @@ process_end (Process *process)
       VivConnectCall *call = subscribers->pdata[i];
 
       viv_connect_call_set_closed_func (call, NULL, NULL);
+      viv_connect_call_set_drained_func (call, NULL, NULL);
       viv_connect_call_send (call, message);
       viv_connect_call_finish (call, deadline_error);
+    }
+
+  /* A pump paused for a slow client has no read to cancel. The caller
+   * holds a reference, so the process outlives the pumps' ones. */
+  while (process->paused_pumps != NULL)
+    {
+      OutputPump *pump = process->paused_pumps->data;
+
+      process->paused_pumps = g_slist_delete_link (process->paused_pumps, process->paused_pumps);
+      pump_close (pump);
     }
 
   g_hash_table_remove (get_processes (process->guest), GUINT_TO_POINTER (process->pid));
@@ -233,6 +259,10 @@ grace_cb (gpointer user_data)
 {
   Process *process = user_data;
 
+  /* Output that waits for a slow client is not a background child's open
+   * pipe: the grace starts over while it does. */
+  if (process->paused_pumps != NULL)
+    return G_SOURCE_CONTINUE;
   process->grace_source = 0;
   process_end (process);
   return G_SOURCE_REMOVE;
@@ -264,14 +294,16 @@ wait_cb (GObject      *source_object,
   maybe_end (process);
 }
 
-typedef struct
-{
-  Process      *process;
-  GInputStream *stream;
-  const char   *kind;   /* "stdout", "stderr" or "pty" */
-} OutputPump;
 
-static void read_next (OutputPump *pump);
+/* Whether a subscriber has more output waiting than it should. */
+static gboolean
+backlogged (Process *process)
+{
+  for (guint i = 0; i < process->subscribers->len; i++)
+    if (viv_connect_call_get_backlog (process->subscribers->pdata[i]) > MAX_BACKLOG)
+      return TRUE;
+  return FALSE;
+}
 
 static void
 read_cb (GObject      *source_object,
@@ -287,13 +319,7 @@ read_cb (GObject      *source_object,
   /* End of file; for a pty, EIO once every slave descriptor is closed. */
   if (bytes == NULL || g_bytes_get_size (bytes) == 0)
     {
-      Process *process = pump->process;
-
-      process->open_outputs--;
-      g_object_unref (pump->stream);
-      g_free (pump);
-      maybe_end (process);
-      process_unref (process);
+      pump_close (pump);
       return;
     }
 
@@ -309,7 +335,43 @@ read_cb (GObject      *source_object,
       broadcast (pump->process, message);
     }
 
-  read_next (pump);
+  if (backlogged (pump->process))
+    pump->process->paused_pumps = g_slist_prepend (pump->process->paused_pumps, pump);
+  else
+    read_next (pump);
+}
+
+static void
+pump_close (OutputPump *pump)
+{
+  Process *process = pump->process;
+
+  process->open_outputs--;
+  g_object_unref (pump->stream);
+  g_free (pump);
+  maybe_end (process);
+  process_unref (process);
+}
+
+/* Goes on reading once no subscriber is behind any more. */
+static void
+resume_pumps (Process *process)
+{
+  GSList *paused;
+
+  if (process->ended || backlogged (process))
+    return;
+  paused = g_steal_pointer (&process->paused_pumps);
+  for (GSList *l = paused; l != NULL; l = l->next)
+    read_next (l->data);
+  g_slist_free (paused);
+}
+
+static void
+subscriber_drained_cb (VivConnectCall *call,
+                       gpointer        user_data)
+{
+  resume_pumps (user_data);
 }
 
 static void
@@ -417,8 +479,11 @@ subscriber_closed_cb (VivConnectCall *call,
 {
   Process *process = user_data;
 
-  /* Only the stream goes; the process keeps running. */
+  /* Only the stream goes; the process keeps running, and its output no
+   * longer waits for this client. */
+  viv_connect_call_set_drained_func (call, NULL, NULL);
   g_ptr_array_remove (process->subscribers, call);
+  resume_pumps (process);
 }
 
 static void
@@ -427,6 +492,7 @@ add_subscriber (Process        *process,
 {
   g_ptr_array_add (process->subscribers, viv_connect_call_ref (call));
   viv_connect_call_set_closed_func (call, subscriber_closed_cb, process);
+  viv_connect_call_set_drained_func (call, subscriber_drained_cb, process);
 }
 
 static gboolean

@@ -67,6 +67,8 @@ GPid          viv_test_spawn             (const char * const  *argv,
                                           const char * const  *envp,
                                           int                 *stdout_fd);
 void          viv_test_kill              (GPid                 pid);
+/* The peak resident memory of a running process (VmHWM), in bytes. */
+guint64       viv_test_peak_rss          (GPid                 pid);
 /* Waits until @path exists, up to @timeout_ms; returns whether it does. */
 gboolean      viv_test_wait_for_path     (const char          *path,
                                           guint                timeout_ms);

@@ -96,7 +96,7 @@ bench_files (void)
   g_print ("# POST /files:        %8.1f MB/s (ratio to cat %.2f; includes the fsync; the client"
            " generates the data at %.1f MB/s)\n",
            mb_per_s (SIZE, upload_us), (double) cat_us / upload_us, mb_per_s (SIZE, generate_us));
-  g_print ("# guest VmHWM: %.1f MiB\n", envd_test_peak_rss (guest->pid) / (1024.0 * 1024.0));
+  g_print ("# guest VmHWM: %.1f MiB\n", viv_test_peak_rss (guest->pid) / (1024.0 * 1024.0));
 
   viv_test_guest_stop (guest);
   g_unlink (file);

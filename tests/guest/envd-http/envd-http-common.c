@@ -224,19 +224,3 @@ envd_test_checksum_stream (GInputStream *stream,
 
   return checksum != NULL ? g_strdup (g_checksum_get_string (checksum)) : NULL;
 }
-
-guint64
-envd_test_peak_rss (GPid pid)
-{
-  g_autofree char *path = g_strdup_printf ("/proc/%d/status", pid);
-  g_autofree char *contents = NULL;
-  g_autoptr (GError) error = NULL;
-  const char *line;
-
-  g_file_get_contents (path, &contents, NULL, &error);
-  g_assert_no_error (error);
-  line = strstr (contents, "VmHWM:");
-  g_assert_nonnull (line);
-
-  return g_ascii_strtoull (line + strlen ("VmHWM:"), NULL, 10) * 1024;
-}

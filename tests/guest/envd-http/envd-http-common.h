@@ -44,7 +44,4 @@ char         *envd_test_checksum_stream    (GInputStream        *stream,
                                             gboolean             hash,
                                             guint64             *size);
 
-/* VmHWM of a process in bytes (peak resident memory). */
-guint64       envd_test_peak_rss           (GPid                 pid);
-
 G_END_DECLS

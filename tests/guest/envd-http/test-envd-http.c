@@ -975,7 +975,7 @@ test_large_round_trip (Fixture       *fixture,
   g_assert_cmpuint (received, ==, size);
   g_assert_cmpstr (received_checksum, ==, sent_checksum);
 
-  peak = envd_test_peak_rss (fixture->guest->pid);
+  peak = viv_test_peak_rss (fixture->guest->pid);
   g_test_message ("guest VmHWM after a 1 GiB round trip: %.1f MiB", peak / (1024.0 * 1024.0));
   g_assert_cmpuint (peak, <, 64 * 1024 * 1024);
 }

@@ -440,6 +440,54 @@ test_survives_disconnect (Fixture       *fixture,
   g_assert_false (list_has_tag (fixture, "background"));
 }
 
+/* A client that reads slowly holds the process back, as a slow reader of a
+ * pipe does, instead of the guest keeping all the output in memory: the
+ * sandbox's memory limit would end the guest. */
+#define FLOOD_BYTES (64 * 1024 * 1024)
+
+static void
+test_slow_client (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  g_autofree char *json = shell_request ("head -c 67108864 /dev/zero | tr '\\0' v", "\"tag\":\"flood\"");
+  g_autoptr (RpcStream) stream = rpc_stream_open (fixture->guest, NULL, "process.Process/Start", json, 0);
+  g_autoptr (Outcome) outcome = NULL;
+  guint64 before = viv_test_peak_rss (fixture->guest->pid);
+  guint64 peak;
+
+  read_start (stream);
+  /* Unread, the output would be written in well under a second. */
+  g_usleep (3 * G_USEC_PER_SEC);
+  g_assert_true (list_has_tag (fixture, "flood"));
+
+  outcome = read_to_end (stream, FALSE);
+  g_assert_cmpuint (outcome->stdout_text->len, ==, FLOOD_BYTES);
+  g_assert_cmpuint (strspn (outcome->stdout_text->str, "v"), ==, FLOOD_BYTES);
+  g_assert_cmpint (json_object_get_int_member_with_default (outcome->end, "exitCode", 0), ==, 0);
+  peak = viv_test_peak_rss (fixture->guest->pid);
+  g_test_message ("guest VmHWM %.1f MiB before, %.1f MiB after 64 MiB of output to a slow client",
+                  before / (1024.0 * 1024.0), peak / (1024.0 * 1024.0));
+  /* Base64 in JSON, all of it held, would be 85 MiB. */
+  g_assert_cmpuint (peak, <, before + 24 * 1024 * 1024);
+}
+
+/* A slow client that goes away lets the process run on to its end. */
+static void
+test_slow_client_leaves (Fixture       *fixture,
+                         gconstpointer  data)
+{
+  g_autofree char *marker = g_build_filename (fixture->dir, "flooded", NULL);
+  g_autofree char *script = g_strdup_printf ("head -c 67108864 /dev/zero; echo done > '%s'", marker);
+  g_autofree char *json = shell_request (script, NULL);
+  RpcStream *stream = rpc_stream_open (fixture->guest, NULL, "process.Process/Start", json, 0);
+
+  read_start (stream);
+  g_usleep (G_USEC_PER_SEC);
+  g_assert_false (g_file_test (marker, G_FILE_TEST_EXISTS));
+  rpc_stream_free (stream);
+  g_assert_true (viv_test_wait_for_path (marker, 30000));
+}
+
 static void
 test_connect_by_tag (Fixture       *fixture,
                      gconstpointer  data)
@@ -600,6 +648,8 @@ main (int    argc,
   ADD ("pty", test_pty);
   ADD ("signal", test_signal);
   ADD ("survives-disconnect", test_survives_disconnect);
+  ADD ("slow-client", test_slow_client);
+  ADD ("slow-client-leaves", test_slow_client_leaves);
   ADD ("connect-by-tag", test_connect_by_tag);
   ADD ("timeout-kills", test_timeout_kills);
   ADD ("bad-requests", test_bad_requests);
