@@ -278,6 +278,25 @@ def run(env, tap):
     tap.ok(listed is not None, f"the running command is listed as pid {pid}, “/bin/bash -l -c for i in …”")
     wait_for("the last tick", lambda: shown_text().rstrip().endswith("Exited with code 0"), 30, 0.3)
 
+    # A command that writes faster than the view shows: the sandbox's guest
+    # holds it back instead of buffering it (the sandbox's memory limit
+    # would end the guest), the view keeps only its last part, and the app
+    # answers throughout.
+    run_in_panel(env, app, "timeout 5 yes vivarium-flood")
+    started = time.monotonic()
+    worst = 0.0
+    while time.monotonic() - started < 30:
+        asked = time.monotonic()
+        text = shown_text()
+        worst = max(worst, time.monotonic() - asked)
+        if text.rstrip().endswith("Exited with code 124"):
+            break
+        time.sleep(0.2)
+    tap.ok(text.rstrip().endswith("Exited with code 124") and env.sandbox_state(sandbox) == "running" and
+           len(text) <= 256 * 1024,
+           f"a flood of output ends as the command does ({time.monotonic() - started:.1f} s), the sandbox "
+           f"still runs, the view keeps {len(text)} characters, the slowest read of it took {worst * 1000:.0f} ms")
+
     # The run's own Stop button ends it; the output says how it ended.
     run_in_panel(env, app, "sleep 300")
     running = wait_for("the sleep's pid", lambda: app.shown("label", "Running as process"), 10, 0.2)
