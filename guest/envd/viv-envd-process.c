@@ -23,6 +23,9 @@
  * read until it drains, so the process waits in write() as it would for a
  * slow reader of any pipe, instead of the guest holding all it wrote. */
 #define MAX_BACKLOG (1024 * 1024)
+/* After the process exited, output waiting for a slow client holds the end
+ * back for at most this many graces: a background child may keep writing. */
+#define MAX_DRAIN_GRACES 15
 
 typedef struct
 {
@@ -53,6 +56,7 @@ typedef struct
   gboolean        deadline_hit;
   guint           deadline_source;
   guint           grace_source;
+  guint           graces;       /* spent waiting for a slow client */
 } Process;
 
 typedef struct
@@ -260,8 +264,10 @@ grace_cb (gpointer user_data)
   Process *process = user_data;
 
   /* Output that waits for a slow client is not a background child's open
-   * pipe: the grace starts over while it does. */
-  if (process->paused_pumps != NULL)
+   * pipe: another grace while it does, but not for ever (a background child
+   * may keep writing) nor past the deadline, which killed the process. */
+  if (process->paused_pumps != NULL && !process->deadline_hit &&
+      ++process->graces < MAX_DRAIN_GRACES)
     return G_SOURCE_CONTINUE;
   process->grace_source = 0;
   process_end (process);

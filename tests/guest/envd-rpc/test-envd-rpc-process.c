@@ -488,6 +488,28 @@ test_slow_client_leaves (Fixture       *fixture,
   g_assert_true (viv_test_wait_for_path (marker, 30000));
 }
 
+/* A client that stops reading does not keep a process past its deadline:
+ * the end and deadline_exceeded still come. */
+static void
+test_slow_client_deadline (Fixture       *fixture,
+                           gconstpointer  data)
+{
+  g_autofree char *json = shell_request ("head -c 67108864 /dev/zero", "\"tag\":\"stalled\"");
+  g_autoptr (RpcStream) stream = rpc_stream_open (fixture->guest, NULL, "process.Process/Start", json, 1500);
+  g_autoptr (Outcome) outcome = NULL;
+
+  read_start (stream);
+  /* Unread: killed at 1.5 s, ended 2 s later, output or not. */
+  g_assert_true (list_has_tag (fixture, "stalled"));
+  g_usleep (5 * G_USEC_PER_SEC);
+  g_assert_false (list_has_tag (fixture, "stalled"));
+  outcome = read_to_end (stream, FALSE);
+  g_assert_cmpuint (outcome->stdout_text->len, <, FLOOD_BYTES);
+  g_assert_cmpstr (json_object_get_string_member (outcome->end, "status"), ==, "signal: killed");
+  g_assert_nonnull (outcome->end_error);
+  g_assert_cmpstr (json_object_get_string_member (outcome->end_error, "code"), ==, "deadline_exceeded");
+}
+
 static void
 test_connect_by_tag (Fixture       *fixture,
                      gconstpointer  data)
@@ -650,6 +672,7 @@ main (int    argc,
   ADD ("survives-disconnect", test_survives_disconnect);
   ADD ("slow-client", test_slow_client);
   ADD ("slow-client-leaves", test_slow_client_leaves);
+  ADD ("slow-client-deadline", test_slow_client_deadline);
   ADD ("connect-by-tag", test_connect_by_tag);
   ADD ("timeout-kills", test_timeout_kills);
   ADD ("bad-requests", test_bad_requests);
