@@ -90,6 +90,7 @@ link_followed_cb (GObject      *object,
   g_autoptr (VivFilesItem) link = g_steal_pointer (&self->following);
   g_autoptr (VivFileEntry) target = NULL;
   g_autoptr (GError) error = NULL;
+  VivFileType type;
   guint position;
 
   target = viv_files_follow_link_finish (VIV_FILES (object), result, &error);
@@ -99,15 +100,16 @@ link_followed_cb (GObject      *object,
   if (target == NULL)
     /* Dangling or a loop: it stays a link, and says why when opened. */
     g_debug ("Files: %s: %s", viv_files_item_get_path (link), error->message);
-  else if (viv_file_entry_get_file_type (target) == VIV_FILE_TYPE_DIRECTORY &&
-           g_list_store_find (self->store, link, &position))
+  type = target != NULL ? viv_file_entry_get_file_type (target) : VIV_FILE_TYPE_UNKNOWN;
+  if ((type == VIV_FILE_TYPE_DIRECTORY) !=
+      (viv_files_item_get_target_type (link) == VIV_FILE_TYPE_DIRECTORY) &&
+      g_list_store_find (self->store, link, &position))
     {
-      g_autoptr (VivFilesItem) folder = viv_files_item_new_link (viv_files_item_get_entry (link),
-                                                                 VIV_FILE_TYPE_DIRECTORY);
+      g_autoptr (VivFilesItem) followed = viv_files_item_new_link (viv_files_item_get_entry (link), type);
 
       /* A new item, so that the tree asks again whether the row expands. */
       g_list_store_remove (self->store, position);
-      g_list_store_insert_sorted (self->store, folder, viv_files_item_compare, NULL);
+      g_list_store_insert_sorted (self->store, followed, viv_files_item_compare, NULL);
     }
   follow_next_link (self);
 }
@@ -135,6 +137,17 @@ follow_link_later (VivFilesDirectory *self,
   follow_next_link (self);
 }
 
+/* Whether @entry is what @before was: the same type and, for a link, the
+ * same target, so it sorts and opens the same. */
+static gboolean
+same_kind (VivFileEntry *before,
+           VivFileEntry *entry)
+{
+  return viv_file_entry_get_file_type (before) == viv_file_entry_get_file_type (entry) &&
+         g_strcmp0 (viv_file_entry_get_symlink_target (before),
+                    viv_file_entry_get_symlink_target (entry)) == 0;
+}
+
 static void
 stat_cb (GObject      *object,
          GAsyncResult *result,
@@ -159,16 +172,32 @@ stat_cb (GObject      *object,
 
   if (find_name (self, name, &position))
     {
-      if (entry != NULL)
-        {
-          g_autoptr (VivFilesItem) item = viv_files_item_new (entry);
+      g_autoptr (VivFilesItem) old = g_list_model_get_item (G_LIST_MODEL (self->store), position);
 
-          /* Replaced in place: a changed size or time rebinds the row. */
+      if (entry != NULL && same_kind (viv_files_item_get_entry (old), entry))
+        {
+          /* Replaced in place: a changed size or time rebinds the row, and a
+           * link to a folder stays one (and stays expanded). */
+          g_autoptr (VivFilesItem) item = viv_files_item_new_link (entry,
+                                                                   viv_files_item_get_target_type (old));
+
           g_list_store_splice (self->store, position, 1, (gpointer *) &item, 1);
-          follow_link_later (self, item);
+          /* The old item may still be waiting to be followed. */
+          if (viv_files_item_get_target_type (old) == VIV_FILE_TYPE_UNKNOWN)
+            follow_link_later (self, item);
         }
       else
-        g_list_store_remove (self->store, position);
+        {
+          /* Now something else: it may sort elsewhere. */
+          g_list_store_remove (self->store, position);
+          if (entry != NULL)
+            {
+              g_autoptr (VivFilesItem) item = viv_files_item_new (entry);
+
+              g_list_store_insert_sorted (self->store, item, viv_files_item_compare, NULL);
+              follow_link_later (self, item);
+            }
+        }
     }
   else if (entry != NULL)
     {
@@ -256,6 +285,25 @@ watch_cb (GObject      *object,
     }
 }
 
+/* The shown links already followed, by name. */
+static GHashTable *
+known_link_targets (VivFilesDirectory *self)
+{
+  GHashTable *known = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_object_unref);
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->store));
+
+  for (guint i = 0; i < n; i++)
+    {
+      VivFilesItem *item = g_list_model_get_item (G_LIST_MODEL (self->store), i);
+
+      if (viv_files_item_is_link (item) && viv_files_item_get_target_type (item) != VIV_FILE_TYPE_UNKNOWN)
+        g_hash_table_replace (known, (gpointer) viv_files_item_get_name (item), item);
+      else
+        g_object_unref (item);
+    }
+  return known;
+}
+
 static void
 list_cb (GObject      *object,
          GAsyncResult *result,
@@ -264,6 +312,7 @@ list_cb (GObject      *object,
   g_autoptr (VivFilesDirectory) self = user_data;
   g_autoptr (GPtrArray) entries = NULL;
   g_autoptr (GPtrArray) items = NULL;
+  g_autoptr (GHashTable) known_links = NULL;
   g_autoptr (GError) error = NULL;
   gint64 listed;
 
@@ -279,13 +328,20 @@ list_cb (GObject      *object,
     }
 
   listed = g_get_monotonic_time ();
+  known_links = known_link_targets (self);
   items = g_ptr_array_new_full (entries->len, g_object_unref);
   for (guint i = 0; i < entries->len; i++)
     {
       VivFileEntry *entry = g_ptr_array_index (entries, i);
+      VivFilesItem *before = g_hash_table_lookup (known_links, viv_file_entry_get_name (entry));
 
       /* Some servers list the directory itself too. */
-      if (g_strcmp0 (viv_file_entry_get_path (entry), self->path) != 0)
+      if (g_strcmp0 (viv_file_entry_get_path (entry), self->path) == 0)
+        continue;
+      /* A link followed before sorts where it did until followed again. */
+      if (before != NULL && same_kind (viv_files_item_get_entry (before), entry))
+        g_ptr_array_add (items, viv_files_item_new_link (entry, viv_files_item_get_target_type (before)));
+      else
         g_ptr_array_add (items, viv_files_item_new (entry));
     }
   /* Sorted here, spliced in one go: one items-changed for the whole list. */

@@ -92,6 +92,14 @@ viv_files_item_is_directory (VivFilesItem *self)
   return viv_file_entry_get_file_type (self->entry) == VIV_FILE_TYPE_DIRECTORY;
 }
 
+/* For a link, the type of what it finally points to, once followed. */
+VivFileType
+viv_files_item_get_target_type (VivFilesItem *self)
+{
+  g_return_val_if_fail (VIV_IS_FILES_ITEM (self), VIV_FILE_TYPE_UNKNOWN);
+  return self->target_type;
+}
+
 gboolean
 viv_files_item_is_link (VivFilesItem *self)
 {

@@ -17,6 +17,7 @@ const char   *viv_files_item_get_name       (VivFilesItem *self);
 const char   *viv_files_item_get_path       (VivFilesItem *self);
 gboolean      viv_files_item_is_directory   (VivFilesItem *self);
 gboolean      viv_files_item_is_link        (VivFilesItem *self);
+VivFileType   viv_files_item_get_target_type (VivFilesItem *self);
 gboolean      viv_files_item_lists_as_folder (VivFilesItem *self);
 const char   *viv_files_item_get_icon_name  (VivFilesItem *self);
 int           viv_files_item_compare        (gconstpointer a,

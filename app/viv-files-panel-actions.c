@@ -164,11 +164,13 @@ link_followed_cb (GObject      *object,
   g_autoptr (GError) error = NULL;
 
   target = viv_files_follow_link_finish (VIV_FILES (object), result, &error);
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+  /* Nothing to say about a sandbox the panel no longer shows. */
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
+      VIV_FILES (object) != data->self->files)
     return;
   if (target == NULL)
     viv_show_error (GTK_WIDGET (data->self), data->what, error);
-  else if (VIV_FILES (object) == data->self->files)
+  else
     data->callback (data->self, data->link, target);
 }
 
@@ -485,7 +487,7 @@ copy_location_action (GtkWidget  *widget,
 
 /* The rows' context menu */
 
-void
+gboolean
 _viv_files_panel_popup_row_menu (VivFilesPanel *self,
                                  GtkWidget     *widget,
                                  double         x,
@@ -496,10 +498,11 @@ _viv_files_panel_popup_row_menu (VivFilesPanel *self,
   g_assert (VIV_IS_FILES_PANEL (self));
 
   if (!gtk_widget_compute_point (widget, GTK_WIDGET (self), &GRAPHENE_POINT_INIT (x, y), &point))
-    return;
+    return FALSE;
   gtk_popover_set_pointing_to (GTK_POPOVER (self->row_popover),
                                &(GdkRectangle) { (int) point.x, (int) point.y, 1, 1 });
   gtk_popover_popup (GTK_POPOVER (self->row_popover));
+  return TRUE;
 }
 
 static void

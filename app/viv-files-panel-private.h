@@ -49,7 +49,7 @@ void          _viv_files_panel_upload           (VivFilesPanel *self,
                                                  GListModel    *files);
 void          _viv_files_panel_reload           (VivFilesPanel *self);
 void          _viv_files_panel_cancel_transfers (VivFilesPanel *self);
-void          _viv_files_panel_popup_row_menu   (VivFilesPanel *self,
+gboolean      _viv_files_panel_popup_row_menu   (VivFilesPanel *self,
                                                  GtkWidget     *widget,
                                                  double         x,
                                                  double         y);

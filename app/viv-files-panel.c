@@ -92,11 +92,11 @@ format_modified (GDateTime *modified)
   return g_date_time_format (local, "%Y");
 }
 
-/* A context menu at a point of a widget. */
-typedef void (*MenuAtFunc) (GtkWidget *widget,
-                            double     x,
-                            double     y,
-                            gpointer   data);
+/* A context menu at a point of a widget; FALSE when there is none there. */
+typedef gboolean (*MenuAtFunc) (GtkWidget *widget,
+                                double     x,
+                                double     y,
+                                gpointer   data);
 
 static void
 secondary_pressed_cb (GtkGestureClick *gesture,
@@ -107,8 +107,8 @@ secondary_pressed_cb (GtkGestureClick *gesture,
 {
   MenuAtFunc menu_at = g_object_get_data (G_OBJECT (gesture), "viv-menu-at");
 
-  gtk_gesture_set_state (GTK_GESTURE (gesture), GTK_EVENT_SEQUENCE_CLAIMED);
-  menu_at (gtk_event_controller_get_widget (GTK_EVENT_CONTROLLER (gesture)), x, y, data);
+  if (menu_at (gtk_event_controller_get_widget (GTK_EVENT_CONTROLLER (gesture)), x, y, data))
+    gtk_gesture_set_state (GTK_GESTURE (gesture), GTK_EVENT_SEQUENCE_CLAIMED);
 }
 
 static void
@@ -119,8 +119,8 @@ long_pressed_cb (GtkGestureLongPress *gesture,
 {
   MenuAtFunc menu_at = g_object_get_data (G_OBJECT (gesture), "viv-menu-at");
 
-  gtk_gesture_set_state (GTK_GESTURE (gesture), GTK_EVENT_SEQUENCE_CLAIMED);
-  menu_at (gtk_event_controller_get_widget (GTK_EVENT_CONTROLLER (gesture)), x, y, data);
+  if (menu_at (gtk_event_controller_get_widget (GTK_EVENT_CONTROLLER (gesture)), x, y, data))
+    gtk_gesture_set_state (GTK_GESTURE (gesture), GTK_EVENT_SEQUENCE_CLAIMED);
 }
 
 /* A context menu on a secondary click, or a long press on a touch screen.
@@ -143,7 +143,7 @@ add_context_menu (GtkWidget  *widget,
   gtk_widget_add_controller (widget, GTK_EVENT_CONTROLLER (long_press));
 }
 
-static void
+static gboolean
 row_menu_at (GtkWidget *widget,
              double     x,
              double     y,
@@ -154,15 +154,15 @@ row_menu_at (GtkWidget *widget,
   guint position = gtk_list_item_get_position (list_item);
 
   if (self == NULL || self->selection == NULL || position == GTK_INVALID_LIST_POSITION)
-    return;
+    return FALSE;
   /* The menu's actions work on the selection, as the action bar's do. */
   gtk_single_selection_set_selected (self->selection, position);
-  _viv_files_panel_popup_row_menu (self, widget, x, y);
+  return _viv_files_panel_popup_row_menu (self, widget, x, y);
 }
 
 /* The folder's own menu, where no row is: below the rows, or on the
  * empty folder's page. */
-static void
+static gboolean
 background_menu_at (GtkWidget *widget,
                     double     x,
                     double     y,
@@ -173,12 +173,13 @@ background_menu_at (GtkWidget *widget,
   graphene_point_t point;
 
   if (g_strcmp0 (page, "list") != 0 && g_strcmp0 (page, "empty") != 0)
-    return;
+    return FALSE;
   if (!gtk_widget_compute_point (widget, GTK_WIDGET (self), &GRAPHENE_POINT_INIT (x, y), &point))
-    return;
+    return FALSE;
   gtk_popover_set_pointing_to (GTK_POPOVER (self->background_popover),
                                &(GdkRectangle) { (int) point.x, (int) point.y, 1, 1 });
   gtk_popover_popup (GTK_POPOVER (self->background_popover));
+  return TRUE;
 }
 
 static void
