@@ -99,28 +99,25 @@ typedef gboolean (*MenuAtFunc) (GtkWidget *widget,
                                 gpointer   data);
 
 static void
+open_context_menu (GtkGesture *gesture,
+                   double      x,
+                   double      y,
+                   gpointer    data)
+{
+  MenuAtFunc menu_at = g_object_get_data (G_OBJECT (gesture), "viv-menu-at");
+
+  if (menu_at (gtk_event_controller_get_widget (GTK_EVENT_CONTROLLER (gesture)), x, y, data))
+    gtk_gesture_set_state (gesture, GTK_EVENT_SEQUENCE_CLAIMED);
+}
+
+static void
 secondary_pressed_cb (GtkGestureClick *gesture,
                       int              n_press,
                       double           x,
                       double           y,
                       gpointer         data)
 {
-  MenuAtFunc menu_at = g_object_get_data (G_OBJECT (gesture), "viv-menu-at");
-
-  if (menu_at (gtk_event_controller_get_widget (GTK_EVENT_CONTROLLER (gesture)), x, y, data))
-    gtk_gesture_set_state (GTK_GESTURE (gesture), GTK_EVENT_SEQUENCE_CLAIMED);
-}
-
-static void
-long_pressed_cb (GtkGestureLongPress *gesture,
-                 double               x,
-                 double               y,
-                 gpointer             data)
-{
-  MenuAtFunc menu_at = g_object_get_data (G_OBJECT (gesture), "viv-menu-at");
-
-  if (menu_at (gtk_event_controller_get_widget (GTK_EVENT_CONTROLLER (gesture)), x, y, data))
-    gtk_gesture_set_state (GTK_GESTURE (gesture), GTK_EVENT_SEQUENCE_CLAIMED);
+  open_context_menu (GTK_GESTURE (gesture), x, y, data);
 }
 
 /* A context menu on a secondary click, or a long press on a touch screen.
@@ -139,7 +136,8 @@ add_context_menu (GtkWidget  *widget,
   gtk_widget_add_controller (widget, GTK_EVENT_CONTROLLER (click));
   gtk_gesture_single_set_touch_only (GTK_GESTURE_SINGLE (long_press), TRUE);
   g_object_set_data (G_OBJECT (long_press), "viv-menu-at", menu_at);
-  g_signal_connect (long_press, "pressed", G_CALLBACK (long_pressed_cb), data);
+  /* ::pressed of a long press has the signature open_context_menu has. */
+  g_signal_connect (long_press, "pressed", G_CALLBACK (open_context_menu), data);
   gtk_widget_add_controller (widget, GTK_EVENT_CONTROLLER (long_press));
 }
 
