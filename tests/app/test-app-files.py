@@ -174,6 +174,22 @@ ROW_MENU = ["Open", "Download…", "Copy Path", "Rename…", "Delete"]
 BACKGROUND_MENU = ["New Folder…", "Upload Files…", "Show Hidden Files", "Reload", "Copy Location"]
 
 
+def right_click_menu(env, app, x, y, expected, shot):
+    """Right-clicks at x, y; returns the menu items shown once the expected
+    ones are (or after 10 s), then moves the pointer onto the menu, as a
+    hand would (a row's tooltip goes), and takes a screenshot."""
+    env.xdotool("mousemove", str(x), str(y), "click", "3")
+    try:
+        wait_for("the context menu", lambda: all(name in menu_items(app) for name in expected), 10)
+    except AssertionError:
+        pass
+    shown = menu_items(app)
+    env.xdotool("mousemove_relative", "40", "20")
+    time.sleep(1)
+    env.screenshot(shot)
+    return shown
+
+
 def links_hidden_files_and_menus(env, tap, app, Atspi, guest, home):
     """Links followed, hidden files, and the rows' context menu; the shown
     folder is ~/from-agent."""
@@ -232,16 +248,7 @@ def links_hidden_files_and_menus(env, tap, app, Atspi, guest, home):
     # The rows' context menu, on a right click: the row's actions.
     click_row(env, app, "file-link")
     x, y = app.center(row_label(app, "file-link"))
-    env.xdotool("mousemove", str(x), str(y), "click", "3")
-    try:
-        wait_for("the context menu", lambda: all(name in menu_items(app) for name in ROW_MENU), 10)
-    except AssertionError:
-        pass
-    shown = menu_items(app)
-    # The pointer onto the menu, as a hand would go: the row's tooltip goes.
-    env.xdotool("mousemove_relative", "40", "20")
-    time.sleep(1)
-    env.screenshot("context-menu")
+    shown = right_click_menu(env, app, x, y, ROW_MENU, "context-menu")
     tap.ok(all(name in shown for name in ROW_MENU),
            f"a right click on a row opens its context menu: {sorted(shown)}")
 
@@ -262,15 +269,7 @@ def links_hidden_files_and_menus(env, tap, app, Atspi, guest, home):
     # Location puts the folder's path on the clipboard.
     bottom = max(node.get_extents(Atspi.CoordType.WINDOW).y for node in
                  [row_label(app, name) for name in ("notes.txt", "file-link", ".hidden-note")] if node)
-    env.xdotool("mousemove", str(x), str(bottom + 90), "click", "3")
-    try:
-        wait_for("the folder's context menu", lambda: all(name in menu_items(app) for name in BACKGROUND_MENU), 10)
-    except AssertionError:
-        pass
-    shown = menu_items(app)
-    env.xdotool("mousemove_relative", "40", "20")
-    time.sleep(1)
-    env.screenshot("background-menu")
+    shown = right_click_menu(env, app, x, bottom + 90, BACKGROUND_MENU, "background-menu")
     tap.ok(all(name in shown for name in BACKGROUND_MENU) and "Open" not in shown,
            f"a right click below the rows opens the folder's menu: {sorted(shown)}")
     choose_in_menu(env, app, "Copy Location")
