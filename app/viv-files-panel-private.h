@@ -25,6 +25,8 @@ struct _VivFilesPanel
   GtkWidget          *row_popover;   /* the rows' context menu, ours */
   GMenuModel         *background_menu;
   GtkWidget          *background_popover; /* the folder's, where no row is; ours */
+  guint               retry_source;   /* listing again after a failure while running */
+  guint               retries;
 
   VivSandbox         *sandbox;
   VivFiles           *files;

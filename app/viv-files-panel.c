@@ -386,6 +386,7 @@ root_loaded_cb (VivFilesDirectory *directory,
   if (directory != self->directory)
     return;
 
+  self->retries = 0;
   n_items = update_content (self);
   clock = gtk_widget_get_frame_clock (GTK_WIDGET (self->list_view));
   if (self->asked_at != 0 && n_items > 0 && clock != NULL && self->paint_handler == 0)
@@ -412,6 +413,20 @@ root_items_changed_cb (GListModel *model,
     update_content (self);
 }
 
+/* Listing again is what Reload does. */
+#define RETRY_SECONDS 2
+#define MAX_RETRIES   5
+
+static gboolean
+retry_cb (gpointer user_data)
+{
+  VivFilesPanel *self = user_data;
+
+  self->retry_source = 0;
+  _viv_files_panel_reload (self);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 root_failed_cb (VivFilesDirectory *directory,
                 const GError      *error,
@@ -423,6 +438,16 @@ root_failed_cb (VivFilesDirectory *directory,
     return;
   adw_status_page_set_description (self->error_page, error->message);
   gtk_stack_set_visible_child_name (self->content_stack, "error");
+
+  /* Failed although the sandbox runs, as far as we know: our idea of its
+   * state may be late (it was paused or resumed a moment ago), so try a few
+   * more times before leaving it to Reload. */
+  if (self->sandbox != NULL && viv_sandbox_get_state (self->sandbox) == VIV_SANDBOX_STATE_RUNNING &&
+      self->retry_source == 0 && self->retries < MAX_RETRIES)
+    {
+      self->retries++;
+      self->retry_source = g_timeout_add_seconds (RETRY_SECONDS, retry_cb, self);
+    }
 }
 
 static void
@@ -607,6 +632,7 @@ sandbox_state_cb (VivSandbox *sandbox,
 {
   VivFilesPanel *self = user_data;
 
+  self->retries = 0;
   /* A resumed sandbox answers again: what failed while it was paused is
    * tried once more without the user asking. */
   if (viv_sandbox_get_state (sandbox) == VIV_SANDBOX_STATE_RUNNING &&
@@ -641,6 +667,7 @@ viv_files_panel_dispose (GObject *object)
   GtkWidget *child;
 
   viv_files_panel_set_sandbox (self, NULL);
+  g_clear_handle_id (&self->retry_source, g_source_remove);
   clear_view (self);
   /* Models that outlive the panel must not call back into it. */
   if (self->hidden_filter != NULL)
@@ -813,6 +840,8 @@ viv_files_panel_set_sandbox (VivFilesPanel *self,
   if (self->sandbox != NULL)
     g_signal_handlers_disconnect_by_func (self->sandbox, sandbox_state_cb, self);
   g_set_object (&self->sandbox, sandbox);
+  g_clear_handle_id (&self->retry_source, g_source_remove);
+  self->retries = 0;
 
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
